@@ -1,0 +1,83 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * Key schemas of the four tables, shared by the local stack (which creates them in DynamoDB
+ * Local) and the CDK data construct (an infra test checks that both agree).
+ */
+export interface TableNames {
+  applications: string;
+  auditEvents: string;
+  idempotency: string;
+  counters: string;
+}
+
+export const GSI = {
+  /** Applicant listing: one org's applications, newest first. */
+  byOrg: { name: 'byOrg', partitionKey: 'orgId', sortKey: 'createdAt' },
+  /** Filter by status (and the reviewers' queue later). */
+  byStatus: { name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
+  /** Authority listing across orgs, newest first. */
+  byCreated: { name: 'byCreated', partitionKey: 'itemType', sortKey: 'createdAt' },
+} as const;
+
+/** Attribute that Powertools Idempotency uses for its record expiry (TTL). */
+export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
+
+export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
+  return {
+    applications: env.APPLICATIONS_TABLE ?? 'Applications',
+    auditEvents: env.AUDIT_TABLE ?? 'AuditEvents',
+    idempotency: env.IDEMPOTENCY_TABLE ?? 'Idempotency',
+    counters: env.COUNTERS_TABLE ?? 'Counters',
+  };
+}
+
+const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
+const gsi = (index: { name: string; partitionKey: string; sortKey: string }) => ({
+  IndexName: index.name,
+  KeySchema: [
+    { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+});
+
+export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
+  return [
+    {
+      TableName: names.applications,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'applicationId', KeyType: 'HASH' }],
+      AttributeDefinitions: [
+        string('applicationId'),
+        string('orgId'),
+        string('status'),
+        string('createdAt'),
+        string('itemType'),
+      ],
+      GlobalSecondaryIndexes: [gsi(GSI.byOrg), gsi(GSI.byStatus), gsi(GSI.byCreated)],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    },
+    {
+      TableName: names.auditEvents,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'applicationId', KeyType: 'HASH' },
+        { AttributeName: 'seq', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [string('applicationId'), { AttributeName: 'seq', AttributeType: 'N' }],
+    },
+    {
+      TableName: names.idempotency,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [string('id')],
+    },
+    {
+      TableName: names.counters,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'counterId', KeyType: 'HASH' }],
+      AttributeDefinitions: [string('counterId')],
+    },
+  ];
+}
