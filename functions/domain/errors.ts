@@ -1,0 +1,111 @@
+/**
+ * Typed errors. Each carries its API code and HTTP status, so one function
+ * (`toHttpResponse`) maps them with `instanceof DomainError`.
+ */
+export interface ErrorDetail {
+  path?: string;
+  message?: string;
+  [key: string]: unknown;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(details: ErrorDetail[], message = 'The request is not valid.') {
+    super(400, 'VALIDATION_FAILED', message, details);
+  }
+}
+export class UnauthorizedError extends DomainError {
+  constructor(message = 'A valid bearer token is required.') {
+    super(401, 'UNAUTHORIZED', message);
+  }
+}
+export class ForbiddenError extends DomainError {
+  constructor(message = 'Your role does not allow this.') {
+    super(403, 'FORBIDDEN', message);
+  }
+}
+export class NotAssignedError extends DomainError {
+  constructor() {
+    super(403, 'NOT_ASSIGNED', 'Only the reviewer assigned to this application may do this.');
+  }
+}
+export class SeparationOfDutiesError extends DomainError {
+  constructor() {
+    super(403, 'SEPARATION_OF_DUTIES', 'A recommendation must be signed off by someone other than its author.');
+  }
+}
+export class NotFoundError extends DomainError {
+  constructor(message = 'Not found.') {
+    super(404, 'NOT_FOUND', message);
+  }
+}
+export class MethodNotAllowedError extends DomainError {
+  constructor(readonly allow: string[]) {
+    super(405, 'METHOD_NOT_ALLOWED', `Method not allowed here; allowed: ${allow.join(', ')}.`);
+  }
+}
+export class InvalidTransitionError extends DomainError {
+  constructor(action: string, status: string, allowedActions: string[]) {
+    super(409, 'INVALID_TRANSITION', `Action "${action}" is not allowed while the application is ${status}.`, [
+      { status, allowedActions },
+    ]);
+  }
+}
+export class AlreadyAssignedError extends DomainError {
+  constructor() {
+    super(409, 'ALREADY_ASSIGNED', 'This application is already assigned to another reviewer.');
+  }
+}
+export class VersionConflictError extends DomainError {
+  constructor(readonly currentVersion?: number) {
+    super(409, 'VERSION_CONFLICT', 'A concurrent change won; re-read the application and retry.');
+  }
+}
+export class IdempotencyInProgressError extends DomainError {
+  constructor() {
+    super(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed.');
+  }
+}
+export class PreconditionFailedError extends DomainError {
+  constructor(expected: number, actual: number) {
+    super(412, 'PRECONDITION_FAILED', `If-Match version ${expected} differs from the current version ${actual}.`, [
+      { expected, actual },
+    ]);
+  }
+}
+export class PayloadTooLargeError extends DomainError {
+  constructor(message: string) {
+    super(413, 'PAYLOAD_TOO_LARGE', message);
+  }
+}
+export class UnsupportedMediaTypeError extends DomainError {
+  constructor(message: string) {
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+export class IncompleteError extends DomainError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super(422, 'INCOMPLETE', message, details);
+  }
+}
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor() {
+    super(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request.');
+  }
+}
+export class ThrottledError extends DomainError {
+  constructor() {
+    super(429, 'THROTTLED', 'Too many requests; retry later.');
+  }
+}

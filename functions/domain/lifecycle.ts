@@ -1,0 +1,78 @@
+/**
+ * The lifecycle of a licence application: statuses, actions and the transition table of
+ * DESIGN.md. The state machine (statemachines/licence-lifecycle.asl.json) mirrors this table;
+ * a test fails when the two disagree.
+ */
+export const STATUSES = [
+  'DRAFT',
+  'END_USER_DOCS',
+  'SUBMITTED',
+  'UNDER_REVIEW',
+  'INFORMATION_REQUESTED',
+  'PENDING_SIGN_OFF',
+  'APPROVED',
+  'DENIED',
+  'WITHDRAWN',
+  'ABANDONED',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const FINAL_STATUSES: readonly Status[] = ['APPROVED', 'DENIED', 'WITHDRAWN', 'ABANDONED'];
+export const isFinal = (status: Status): boolean => FINAL_STATUSES.includes(status);
+
+export const ROLES = ['applicant', 'reviewer', 'senior-reviewer', 'auditor', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who may take an action: a human role, or the workflow itself. */
+export type Performer = 'applicant' | 'reviewer' | 'senior-reviewer' | 'system';
+
+interface Transition {
+  readonly from: readonly Status[];
+  /** Possible resulting statuses; empty means the status does not change. */
+  readonly to: readonly Status[];
+  readonly by: readonly Performer[];
+}
+
+const NON_FINAL: readonly Status[] = STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
+const REVIEWERS: readonly Performer[] = ['reviewer', 'senior-reviewer'];
+const IN_REVIEW: readonly Status[] = ['UNDER_REVIEW', 'INFORMATION_REQUESTED'];
+
+export const TRANSITIONS = {
+  create: { from: [], to: ['DRAFT'], by: ['applicant'] },
+  update: { from: ['DRAFT'], to: [], by: ['applicant'] },
+  'add-document': { from: ['DRAFT', 'END_USER_DOCS', 'INFORMATION_REQUESTED'], to: [], by: ['applicant'] },
+  'remove-document': { from: ['DRAFT', 'END_USER_DOCS'], to: [], by: ['applicant'] },
+  'complete-details': { from: ['DRAFT'], to: ['END_USER_DOCS'], by: ['applicant'] },
+  reopen: { from: ['END_USER_DOCS'], to: ['DRAFT'], by: ['applicant'] },
+  submit: { from: ['END_USER_DOCS'], to: ['SUBMITTED'], by: ['applicant'] },
+  'screening-cleared': { from: ['SUBMITTED'], to: ['UNDER_REVIEW'], by: ['system'] },
+  'screening-matched': { from: ['SUBMITTED'], to: ['PENDING_SIGN_OFF'], by: ['system'] },
+  'screening-refused': { from: ['SUBMITTED'], to: ['DENIED'], by: ['system'] },
+  'screening-failed': { from: ['SUBMITTED'], to: ['UNDER_REVIEW'], by: ['system'] },
+  claim: { from: IN_REVIEW, to: [], by: REVIEWERS },
+  release: { from: IN_REVIEW, to: [], by: REVIEWERS },
+  reassign: { from: IN_REVIEW, to: [], by: ['senior-reviewer'] },
+  'request-information': { from: ['UNDER_REVIEW'], to: ['INFORMATION_REQUESTED'], by: REVIEWERS },
+  respond: { from: ['INFORMATION_REQUESTED'], to: ['UNDER_REVIEW'], by: ['applicant'] },
+  'information-overdue': { from: ['INFORMATION_REQUESTED'], to: ['UNDER_REVIEW'], by: ['system'] },
+  approve: { from: ['UNDER_REVIEW'], to: ['APPROVED', 'PENDING_SIGN_OFF'], by: REVIEWERS },
+  deny: { from: ['UNDER_REVIEW'], to: ['PENDING_SIGN_OFF'], by: REVIEWERS },
+  'sign-off': {
+    from: ['PENDING_SIGN_OFF'],
+    to: ['APPROVED', 'DENIED', 'UNDER_REVIEW'],
+    by: ['senior-reviewer'],
+  },
+  withdraw: { from: NON_FINAL, to: ['WITHDRAWN'], by: ['applicant'] },
+  abandon: { from: ['DRAFT', 'END_USER_DOCS'], to: ['ABANDONED'], by: ['system'] },
+} as const satisfies Record<string, Transition>;
+
+export type Action = keyof typeof TRANSITIONS;
+export const ACTIONS = Object.keys(TRANSITIONS) as Action[];
+export type SystemAction = {
+  [A in Action]: (typeof TRANSITIONS)[A]['by'] extends readonly ['system'] ? A : never;
+}[Action];
+export const SYSTEM_ACTIONS = ACTIONS.filter((action) =>
+  (TRANSITIONS[action].by as readonly Performer[]).includes('system'),
+) as SystemAction[];
+
+export const transitionOf = (action: Action): Transition => TRANSITIONS[action];

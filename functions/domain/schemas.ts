@@ -1,0 +1,338 @@
+import { z } from 'zod';
+import { ACTIONS, ROLES, STATUSES } from './lifecycle.ts';
+
+/**
+ * zod schemas: the single source of request validation, stored shapes and TypeScript types.
+ * Every string and array is bounded so an application item stays far below DynamoDB's 400 KB.
+ */
+export const LIMITS = {
+  name: 200,
+  description: 2_000,
+  address: 500,
+  controlCode: 50,
+  goods: 50,
+  documents: 20,
+  questions: 10,
+  questionLength: 2_000,
+  conditions: 20,
+  conditionLength: 1_000,
+  note: 4_000,
+  reason: 2_000,
+  informationRequests: 20,
+  flags: 20,
+  documentBytes: 3 * 1024 * 1024,
+  bodyBytes: 4 * 1024 * 1024,
+  listLimit: 100,
+} as const;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"');
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const ELEMENTS = [
+  'SAMARIUM',
+  'GADOLINIUM',
+  'TERBIUM',
+  'DYSPROSIUM',
+  'LUTETIUM',
+  'SCANDIUM',
+  'YTTRIUM',
+  'OTHER',
+] as const;
+export const FORMS = ['METAL', 'OXIDE', 'ALLOY', 'COMPOUND', 'MAGNET', 'TECHNOLOGY'] as const;
+export const END_USER_TYPES = ['COMMERCIAL', 'GOVERNMENT', 'MILITARY', 'RESEARCH', 'INDIVIDUAL'] as const;
+export const DOCUMENT_TYPES = [
+  'CONTRACT',
+  'END_USER_CERTIFICATE',
+  'END_USE_STATEMENT',
+  'TECHNICAL_DESCRIPTION',
+  'RFI_RESPONSE',
+  'OTHER',
+] as const;
+export const CONTENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg'] as const;
+export const DENIAL_REASONS = [
+  'MILITARY_END_USE',
+  'DENIED_PARTY',
+  'RISK_OF_DIVERSION',
+  'INSUFFICIENT_END_USE_ASSURANCE',
+  'INCOMPLETE_INFORMATION',
+  'NATIONAL_SECURITY',
+  'OTHER',
+] as const;
+export const LANES = ['EXPEDITED', 'STANDARD', 'ENHANCED'] as const;
+export const FLAG_CODES = [
+  'POTENTIAL_DENIED_PARTY_MATCH',
+  'DENIED_PARTY_MATCH',
+  'SCREENING_ERROR',
+  'RFI_OVERDUE',
+] as const;
+
+export const StatusSchema = z.enum(STATUSES);
+export const RoleSchema = z.enum(ROLES);
+export const ActionSchema = z.enum(ACTIONS);
+export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+export type DenialReason = (typeof DENIAL_REASONS)[number];
+export type LaneName = (typeof LANES)[number];
+export type FlagCode = (typeof FLAG_CODES)[number];
+
+// --- Application details (partial while DRAFT; completeness is checked by complete-details) ---
+
+export const ExporterSchema = z.strictObject({ name: text(LIMITS.name), country });
+export const GoodsItemSchema = z.strictObject({
+  description: text(LIMITS.description).optional(),
+  element: z.enum(ELEMENTS).optional(),
+  form: z.enum(FORMS).optional(),
+  controlCode: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9.\-/ ]*$/, 'letters, digits, ".", "-", "/" and spaces')
+    .max(LIMITS.controlCode)
+    .optional(),
+  quantityKg: z.number().positive().max(1e9).optional(),
+  valueUsd: z.number().nonnegative().max(1e12).optional(),
+});
+export const PartySchema = z.strictObject({
+  name: text(LIMITS.name).optional(),
+  country: country.optional(),
+  address: text(LIMITS.address).optional(),
+});
+export const EndUserSchema = PartySchema.extend({ type: z.enum(END_USER_TYPES).optional() });
+export const EndUseSchema = z.strictObject({
+  description: text(LIMITS.description).optional(),
+  military: z.boolean().optional(),
+});
+
+export const DetailsSchema = z.strictObject({
+  exporter: ExporterSchema.partial().optional(),
+  goods: z.array(GoodsItemSchema).max(LIMITS.goods).optional(),
+  consignee: PartySchema.optional(),
+  endUser: EndUserSchema.optional(),
+  endUse: EndUseSchema.optional(),
+});
+export type Details = z.infer<typeof DetailsSchema>;
+export type GoodsItem = z.infer<typeof GoodsItemSchema>;
+export const DETAIL_FIELDS = ['exporter', 'goods', 'consignee', 'endUser', 'endUse'] as const;
+
+/** PATCH body: a JSON merge patch (RFC 7396) of the details; `null` deletes a field. */
+const nullableRecord = z.record(z.string().max(64), z.unknown());
+export const DetailsPatchSchema = z.strictObject({
+  exporter: nullableRecord.nullable().optional(),
+  goods: z.array(z.unknown()).max(LIMITS.goods).nullable().optional(),
+  consignee: nullableRecord.nullable().optional(),
+  endUser: nullableRecord.nullable().optional(),
+  endUse: nullableRecord.nullable().optional(),
+});
+export type DetailsPatch = z.infer<typeof DetailsPatchSchema>;
+
+// --- Documents ---
+
+export const DocumentUploadSchema = z.strictObject({
+  type: z.enum(DOCUMENT_TYPES),
+  fileName: z
+    .string()
+    .min(1)
+    .max(LIMITS.name)
+    .regex(/^[^/\\\u0000-\u001f]+$/, 'a plain file name without path separators or control characters'),
+  contentType: z.enum(CONTENT_TYPES),
+  // 3 MiB decoded is 4 MiB of base64; the exact decoded size is checked after decoding (413).
+  contentBase64: z
+    .string()
+    .min(1)
+    .max(Math.ceil(LIMITS.documentBytes / 3) * 4 + 4096)
+    .regex(/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/, 'must be base64'),
+});
+export type DocumentUpload = z.infer<typeof DocumentUploadSchema>;
+
+export const DocumentRecordSchema = z.strictObject({
+  documentId: z.string().max(64),
+  type: z.enum(DOCUMENT_TYPES),
+  fileName: z.string().max(LIMITS.name),
+  contentType: z.enum(CONTENT_TYPES),
+  sizeBytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  uploadedAt: isoDateTime,
+  uploadedBy: z.string().max(LIMITS.name),
+});
+export type DocumentRecord = z.infer<typeof DocumentRecordSchema>;
+
+// --- Action bodies ---
+
+const questions = z.array(text(LIMITS.questionLength)).min(1).max(LIMITS.questions);
+const conditions = z.array(text(LIMITS.conditionLength)).max(LIMITS.conditions);
+const note = text(LIMITS.note);
+
+export const ActionBodySchemas = {
+  'complete-details': z.strictObject({}),
+  reopen: z.strictObject({}),
+  claim: z.strictObject({}),
+  release: z.strictObject({}),
+  reassign: z.strictObject({ to: text(LIMITS.name) }),
+  submit: z.strictObject({
+    declaration: z.strictObject({
+      accurate: z.literal(true, 'the declaration must confirm the information is accurate'),
+      signedBy: text(LIMITS.name),
+    }),
+  }),
+  'request-information': z.strictObject({
+    questions,
+    dueInWorkingDays: z.number().int().min(1).max(20),
+  }),
+  respond: z.strictObject({ answers: questions }),
+  approve: z.strictObject({
+    validityMonths: z.number().int().min(1).max(36),
+    conditions: conditions.default([]),
+    note: note.optional(),
+  }),
+  deny: z.strictObject({
+    reasons: z
+      .array(z.enum(DENIAL_REASONS))
+      .min(1)
+      .max(DENIAL_REASONS.length)
+      .refine((reasons) => new Set(reasons).size === reasons.length, 'reasons must not repeat'),
+    note: note.optional(),
+  }),
+  'sign-off': z.strictObject({ agree: z.boolean(), note: note.optional() }),
+  withdraw: z.strictObject({ reason: text(LIMITS.reason) }),
+} as const;
+export type HumanActionWithBody = keyof typeof ActionBodySchemas;
+export type ActionBody<A extends HumanActionWithBody> = z.output<(typeof ActionBodySchemas)[A]>;
+
+export const ListQuerySchema = z.strictObject({
+  status: StatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.listLimit).default(20),
+  cursor: z.string().max(2048).optional(),
+});
+
+// --- Stored application ---
+
+export const ActorSchema = z.union([
+  z.strictObject({
+    kind: z.literal('user'),
+    sub: z.string().max(LIMITS.name),
+    org: z.string().max(LIMITS.name).nullable(),
+    roles: z.array(RoleSchema).max(ROLES.length),
+  }),
+  z.strictObject({ kind: z.literal('system'), sub: z.string().regex(/^system:[a-z-]+$/) }),
+]);
+export type Actor = z.infer<typeof ActorSchema>;
+export type UserActor = Extract<Actor, { kind: 'user' }>;
+
+export const FlagSchema = z.strictObject({
+  code: z.enum(FLAG_CODES),
+  source: z.enum(['screening', 'workflow']),
+  at: isoDateTime,
+});
+export type Flag = z.infer<typeof FlagSchema>;
+
+export const PauseSchema = z.strictObject({
+  from: isoDateTime,
+  to: isoDateTime.nullable(),
+  reason: z.literal('INFORMATION_REQUESTED'),
+});
+export type Pause = z.infer<typeof PauseSchema>;
+
+export const LegalClockSchema = z.strictObject({
+  startedAt: isoDateTime.nullable(),
+  dueAt: isoDateTime.nullable(),
+  workingDaysElapsed: z.number().int().nonnegative(),
+  workingDaysLimit: z.number().int().positive(),
+  paused: z.boolean(),
+  pauses: z.array(PauseSchema).max(LIMITS.informationRequests),
+  stoppedAt: isoDateTime.nullable(),
+});
+export type LegalClock = z.infer<typeof LegalClockSchema>;
+
+export const InformationRequestSchema = z.strictObject({
+  questions,
+  requestedBy: z.string().max(LIMITS.name),
+  requestedByRole: z.string().max(LIMITS.name),
+  requestedAt: isoDateTime,
+  dueAt: isoDateTime,
+  answers: questions.nullable(),
+  answeredAt: isoDateTime.nullable(),
+  overdue: z.boolean(),
+});
+export type InformationRequest = z.infer<typeof InformationRequestSchema>;
+
+export const RecommendationSchema = z.strictObject({
+  outcome: z.enum(['APPROVED', 'DENIED']),
+  reasons: z.array(z.enum(DENIAL_REASONS)).max(DENIAL_REASONS.length),
+  validityMonths: z.number().int().min(1).max(36).nullable(),
+  conditions,
+  note: z.string().max(LIMITS.note).nullable(),
+  recommendedBy: z.string().max(LIMITS.name),
+  recommendedByRole: z.string().max(LIMITS.name),
+  recommendedAt: isoDateTime,
+});
+export type Recommendation = z.infer<typeof RecommendationSchema>;
+
+export const DecisionSchema = z.strictObject({
+  outcome: z.enum(['APPROVED', 'DENIED']),
+  reasons: z.array(z.enum(DENIAL_REASONS)).max(DENIAL_REASONS.length),
+  note: z.string().max(LIMITS.note).nullable(),
+  decidedBy: z.string().max(LIMITS.name),
+  decidedByRole: z.string().max(LIMITS.name),
+  decidedAt: isoDateTime,
+  appealDeadline: isoDateTime.nullable(),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const LicenceSchema = z.strictObject({
+  licenceNumber: z.string().max(64),
+  validFrom: isoDateTime,
+  validTo: isoDateTime,
+  conditions,
+  goods: z.array(GoodsItemSchema).max(LIMITS.goods),
+});
+export type Licence = z.infer<typeof LicenceSchema>;
+
+export const LaneSchema = z.strictObject({ name: z.enum(LANES), reason: z.string().max(LIMITS.reason) });
+export type Lane = z.infer<typeof LaneSchema>;
+
+export const SubmissionSchema = z.strictObject({
+  submittedAt: isoDateTime,
+  submittedBy: z.string().max(LIMITS.name),
+  declaration: z.strictObject({ accurate: z.literal(true), signedBy: z.string().max(LIMITS.name) }),
+});
+
+export const ApplicationSchema = DetailsSchema.extend({
+  applicationId: z.string().max(64),
+  orgId: z.string().max(LIMITS.name),
+  status: StatusSchema,
+  version: z.number().int().positive(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  lastActivityAt: isoDateTime,
+  createdBy: z.string().max(LIMITS.name),
+  documents: z.array(DocumentRecordSchema).max(LIMITS.documents),
+  lane: LaneSchema.nullable(),
+  flags: z.array(FlagSchema).max(LIMITS.flags),
+  assignedTo: z.string().max(LIMITS.name).nullable(),
+  clock: LegalClockSchema,
+  informationRequests: z.array(InformationRequestSchema).max(LIMITS.informationRequests),
+  recommendation: RecommendationSchema.nullable(),
+  decision: DecisionSchema.nullable(),
+  licence: LicenceSchema.nullable(),
+  submission: SubmissionSchema.nullable(),
+  withdrawal: z.strictObject({ reason: z.string().max(LIMITS.reason) }).nullable(),
+  auditHeadHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type Application = z.infer<typeof ApplicationSchema>;
+
+// --- Audit ---
+
+export const AuditEventSchema = z.strictObject({
+  applicationId: z.string().max(64),
+  seq: z.number().int().positive(),
+  at: isoDateTime,
+  actor: ActorSchema,
+  action: ActionSchema,
+  fromStatus: StatusSchema.nullable(),
+  toStatus: StatusSchema,
+  changes: z.record(z.string(), z.unknown()),
+  reasons: z.array(z.string().max(64)).max(20),
+  requestId: z.string().max(128),
+  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+export type UnsealedAuditEvent = Omit<AuditEvent, 'hash'>;

@@ -1,0 +1,2 @@
+// Placeholder: implemented in the core/workflow issues.
+export const handler = async (): Promise<void> => {};
