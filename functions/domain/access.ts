@@ -1,5 +1,5 @@
 import { ForbiddenError, UnauthorizedError } from './errors.ts';
-import { type Role, ROLES } from './lifecycle.ts';
+import { ROLES, type Role } from './lifecycle.ts';
 import type { Actor, Application, UserActor } from './schemas.ts';
 
 /**
@@ -37,7 +37,8 @@ export function actorFromClaims(claims: Record<string, string | undefined> | und
   }
   if (roles.length === 0) throw new ForbiddenError('Your account has no role in this system.');
   const org = claims['custom:org'] || null;
-  if (roles.includes('applicant') && !org) throw new ForbiddenError('An applicant account must belong to an org.');
+  if (roles.includes('applicant') && !org)
+    throw new ForbiddenError('An applicant account must belong to an org.');
   return { kind: 'user', sub, org, roles };
 }
 

@@ -22,7 +22,15 @@ import {
   startClock,
   stopClock,
 } from './legal-clock.ts';
-import { ACTIONS, type Action, isFinal, type Performer, type Role, type Status, TRANSITIONS } from './lifecycle.ts';
+import {
+  ACTIONS,
+  type Action,
+  isFinal,
+  type Performer,
+  type Role,
+  type Status,
+  TRANSITIONS,
+} from './lifecycle.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import { approvalNeedsSignOff, assignLane, missingDetails, missingDocuments } from './rules.ts';
 import {
@@ -126,49 +134,58 @@ function checkRole(action: Action, actor: Actor): void {
   }
 }
 
+const statusAllows = (action: Action, status: Status): boolean =>
+  (TRANSITIONS[action].from as readonly Status[]).includes(status);
+
 /** Status, assignment and actor rules (409 / 403 NOT_ASSIGNED / SEPARATION_OF_DUTIES). */
 function checkState(application: Application, action: Action, actor: Actor): void {
-  const from: readonly Status[] = TRANSITIONS[action].from;
-  if (!from.includes(application.status)) {
+  if (!statusAllows(action, application.status)) {
     throw new InvalidTransitionError(action, application.status, allowedActions(application, actor));
   }
-  if (actor.kind === 'system') return;
+  const refusal = actorRuleRefusal(application, action, actor);
+  if (refusal) throw refusal;
+}
+
+function actorRuleRefusal(application: Application, action: Action, actor: Actor): Error | null {
+  if (actor.kind === 'system') return null;
   const assignedToCaller = application.assignedTo === actor.sub;
   switch (action) {
     case 'claim':
-      if (application.assignedTo !== null && !assignedToCaller) throw new AlreadyAssignedError();
-      return;
+      return application.assignedTo !== null && !assignedToCaller ? new AlreadyAssignedError() : null;
     case 'release':
     case 'request-information':
     case 'approve':
     case 'deny':
-      if (!assignedToCaller) throw new NotAssignedError();
-      return;
+      return assignedToCaller ? null : new NotAssignedError();
     case 'sign-off':
-      if (application.recommendation?.recommendedBy === actor.sub) throw new SeparationOfDutiesError();
-      return;
+      return application.recommendation?.recommendedBy === actor.sub ? new SeparationOfDutiesError() : null;
     default:
-      return;
+      return null;
   }
 }
 
 /** What the caller may do now: role-, status-, assignment- and actor-rule-aware. */
 export function allowedActions(application: Application, actor: Actor): Action[] {
   return ACTIONS.filter((action) => {
-    if (action === 'create') return false;
+    if (action === 'create' || !statusAllows(action, application.status)) return false;
+    if (actor.kind === 'user' && (TRANSITIONS[action].by as readonly Performer[]).includes('system')) return false;
     try {
       checkRole(action, actor);
-      if (actor.kind === 'user' && (TRANSITIONS[action].by as readonly Performer[]).includes('system')) return false;
-      checkState(application, action, actor);
-      return !(action === 'claim' && application.assignedTo !== null);
     } catch {
       return false;
     }
+    if (action === 'claim' && application.assignedTo !== null) return false;
+    return actorRuleRefusal(application, action, actor) === null;
   });
 }
 
 /** Whether this action, if it succeeds, issues a licence (the caller then allocates a number). */
-export function willIssueLicence(application: Application, action: Action, input: unknown, config: DomainConfig) {
+export function willIssueLicence(
+  application: Application,
+  action: Action,
+  input: unknown,
+  config: DomainConfig,
+) {
   if (action === 'approve') return !approvalNeedsSignOff(application, config);
   if (action === 'sign-off') {
     const agree = (input as Partial<ActionInputs['sign-off']>).agree === true;
@@ -240,7 +257,10 @@ function transition(
       if (application.documents.length >= 20) {
         throw new ValidationError([{ path: 'documents', message: 'at most 20 documents per application' }]);
       }
-      return { next: { ...application, documents: [...application.documents, document] }, changes: { added: document } };
+      return {
+        next: { ...application, documents: [...application.documents, document] },
+        changes: { added: document },
+      };
     }
     case 'remove-document': {
       const { documentId } = input as ActionInputs['remove-document'];
@@ -296,7 +316,10 @@ function transition(
     }
     case 'screening-refused': {
       const outcome = input as ScreeningOutcome;
-      const decision = deny(['MILITARY_END_USE'], 'Published policy: applications for military end use or end users are not approved.');
+      const decision = deny(
+        ['MILITARY_END_USE'],
+        'Published policy: applications for military end use or end users are not approved.',
+      );
       return {
         next: withStatus('DENIED', { decision }),
         changes: { decision, screening: outcome.report },
@@ -305,9 +328,16 @@ function transition(
     }
     case 'screening-failed': {
       const flags = mergeFlags(application.flags, ['SCREENING_ERROR'], 'screening', at);
-      const lane = { name: 'ENHANCED' as const, reason: 'Screening could not run; checks will be done by hand.' };
+      const lane = {
+        name: 'ENHANCED' as const,
+        reason: 'Screening could not run; checks will be done by hand.',
+      };
       const { error } = input as ActionInputs['screening-failed'];
-      return { next: withStatus('UNDER_REVIEW', { flags, lane }), changes: { flags, lane, error }, reasons: ['SCREENING_ERROR'] };
+      return {
+        next: withStatus('UNDER_REVIEW', { flags, lane }),
+        changes: { flags, lane, error },
+        reasons: ['SCREENING_ERROR'],
+      };
     }
     case 'claim':
       if (application.assignedTo === sub) return null;
@@ -316,12 +346,17 @@ function transition(
       return { next: { ...application, assignedTo: null }, changes: { assignedTo: null } };
     case 'reassign': {
       const { to } = input as ActionInputs['reassign'];
-      return { next: { ...application, assignedTo: to }, changes: { assignedTo: to, from: application.assignedTo } };
+      return {
+        next: { ...application, assignedTo: to },
+        changes: { assignedTo: to, from: application.assignedTo },
+      };
     }
     case 'request-information': {
       const { questions, dueInWorkingDays } = input as ActionInputs['request-information'];
       if (application.informationRequests.length >= 20) {
-        throw new ValidationError([{ path: 'questions', message: 'at most 20 information requests per application' }]);
+        throw new ValidationError([
+          { path: 'questions', message: 'at most 20 information requests per application' },
+        ]);
       }
       const request = {
         questions,
@@ -335,7 +370,10 @@ function transition(
       };
       const clock = pauseClock(application.clock, now, config);
       const informationRequests = [...application.informationRequests, request];
-      return { next: withStatus('INFORMATION_REQUESTED', { informationRequests, clock }), changes: { request, clock } };
+      return {
+        next: withStatus('INFORMATION_REQUESTED', { informationRequests, clock }),
+        changes: { request, clock },
+      };
     }
     case 'respond': {
       const { answers } = input as ActionInputs['respond'];
@@ -347,7 +385,10 @@ function transition(
       }
       const informationRequests = replaceOpenRequest(application, { ...open, answers, answeredAt: at });
       const clock = resumeClock(application.clock, now, config);
-      return { next: withStatus('UNDER_REVIEW', { informationRequests, clock }), changes: { answers, clock } };
+      return {
+        next: withStatus('UNDER_REVIEW', { informationRequests, clock }),
+        changes: { answers, clock },
+      };
     }
     case 'information-overdue': {
       const open = openRequest(application);
@@ -390,7 +431,11 @@ function transition(
         recommendedByRole: role,
         recommendedAt: at,
       };
-      return { next: withStatus('PENDING_SIGN_OFF', { recommendation }), changes: { recommendation }, reasons: body.reasons };
+      return {
+        next: withStatus('PENDING_SIGN_OFF', { recommendation }),
+        changes: { recommendation },
+        reasons: body.reasons,
+      };
     }
     case 'sign-off': {
       const body = input as ActionInputs['sign-off'];
@@ -404,7 +449,11 @@ function transition(
       }
       if (recommendation.outcome === 'DENIED') {
         const decision = deny(recommendation.reasons, body.note ?? recommendation.note);
-        return { next: withStatus('DENIED', { decision }), changes: { agree: true, decision }, reasons: decision.reasons };
+        return {
+          next: withStatus('DENIED', { decision }),
+          changes: { agree: true, decision },
+          reasons: decision.reasons,
+        };
       }
       return issue(application, recommendation, body.note ?? null);
     }
@@ -511,7 +560,8 @@ function seal(
     applicationId: next.applicationId,
     seq: next.version + 1,
     at,
-    actor: actor.kind === 'user' ? { kind: 'user', sub: actor.sub, org: actor.org, roles: actor.roles } : actor,
+    actor:
+      actor.kind === 'user' ? { kind: 'user', sub: actor.sub, org: actor.org, roles: actor.roles } : actor,
     action,
     fromStatus: previous?.status ?? null,
     toStatus: next.status,
@@ -531,7 +581,12 @@ function seal(
   return { application, event };
 }
 
-function mergeFlags(existing: readonly Flag[], codes: readonly FlagCode[], source: Flag['source'], at: string): Flag[] {
+function mergeFlags(
+  existing: readonly Flag[],
+  codes: readonly FlagCode[],
+  source: Flag['source'],
+  at: string,
+): Flag[] {
   const flags = [...existing];
   for (const code of codes) {
     if (!flags.some((flag) => flag.code === code)) flags.push({ code, source, at });

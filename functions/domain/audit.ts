@@ -33,10 +33,12 @@ export function verifyChain(
   let prevHash = GENESIS_HASH;
   for (const [index, event] of events.entries()) {
     const seq = index + 1;
-    if (event.seq !== seq) return { valid: false, brokenAt: seq, reason: `expected seq ${seq}, found ${event.seq}` };
+    if (event.seq !== seq)
+      return { valid: false, brokenAt: seq, reason: `expected seq ${seq}, found ${event.seq}` };
     if (event.prevHash !== prevHash) return { valid: false, brokenAt: seq, reason: 'prevHash does not link' };
     const { hash, ...unsealed } = event;
-    if (hashEvent(unsealed) !== hash) return { valid: false, brokenAt: seq, reason: 'hash does not match content' };
+    if (hashEvent(unsealed) !== hash)
+      return { valid: false, brokenAt: seq, reason: 'hash does not match content' };
     prevHash = hash;
   }
   if (events.length !== head.version) {
@@ -47,7 +49,11 @@ export function verifyChain(
     };
   }
   if (prevHash !== head.auditHeadHash) {
-    return { valid: false, brokenAt: events.length, reason: 'last hash differs from the application head hash' };
+    return {
+      valid: false,
+      brokenAt: events.length,
+      reason: 'last hash differs from the application head hash',
+    };
   }
   return { valid: true, events: events.length, headHash: prevHash };
 }

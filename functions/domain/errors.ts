@@ -42,7 +42,11 @@ export class NotAssignedError extends DomainError {
 }
 export class SeparationOfDutiesError extends DomainError {
   constructor() {
-    super(403, 'SEPARATION_OF_DUTIES', 'A recommendation must be signed off by someone other than its author.');
+    super(
+      403,
+      'SEPARATION_OF_DUTIES',
+      'A recommendation must be signed off by someone other than its author.',
+    );
   }
 }
 export class NotFoundError extends DomainError {
@@ -57,9 +61,12 @@ export class MethodNotAllowedError extends DomainError {
 }
 export class InvalidTransitionError extends DomainError {
   constructor(action: string, status: string, allowedActions: string[]) {
-    super(409, 'INVALID_TRANSITION', `Action "${action}" is not allowed while the application is ${status}.`, [
-      { status, allowedActions },
-    ]);
+    super(
+      409,
+      'INVALID_TRANSITION',
+      `Action "${action}" is not allowed while the application is ${status}.`,
+      [{ status, allowedActions }],
+    );
   }
 }
 export class AlreadyAssignedError extends DomainError {
@@ -79,9 +86,12 @@ export class IdempotencyInProgressError extends DomainError {
 }
 export class PreconditionFailedError extends DomainError {
   constructor(expected: number, actual: number) {
-    super(412, 'PRECONDITION_FAILED', `If-Match version ${expected} differs from the current version ${actual}.`, [
-      { expected, actual },
-    ]);
+    super(
+      412,
+      'PRECONDITION_FAILED',
+      `If-Match version ${expected} differs from the current version ${actual}.`,
+      [{ expected, actual }],
+    );
   }
 }
 export class PayloadTooLargeError extends DomainError {

@@ -92,7 +92,8 @@ export function addWorkingDays(from: Date, workingDays: number, config: ClockCal
 export function workingDaysUntil(due: string, now: Date, config: ClockCalendar): number {
   const dueDay = dayKey(localStartOfDay(new Date(due), config.timeZone));
   const today = dayKey(localStartOfDay(now, config.timeZone));
-  if (dueDay <= today) {
+  // Due today is 0, counted by the "ahead" branch (the "behind" one would give -0).
+  if (dueDay < today) {
     let behind = 0;
     for (const day of countedDays(new Date(due), [], now, config)) {
       if (dayKey(day) > today) break;
@@ -133,13 +134,18 @@ export function refreshClock(clock: LegalClock, now: Date, config: ClockCalendar
 
 export function pauseClock(clock: LegalClock, now: Date, config: ClockCalendar): LegalClock {
   if (clock.paused || !clock.startedAt) return clock;
-  const pauses: Pause[] = [...clock.pauses, { from: now.toISOString(), to: null, reason: 'INFORMATION_REQUESTED' }];
+  const pauses: Pause[] = [
+    ...clock.pauses,
+    { from: now.toISOString(), to: null, reason: 'INFORMATION_REQUESTED' },
+  ];
   return refreshClock({ ...clock, paused: true, pauses }, now, config);
 }
 
 export function resumeClock(clock: LegalClock, now: Date, config: ClockCalendar): LegalClock {
   if (!clock.paused) return clock;
-  const pauses = clock.pauses.map((pause) => (pause.to === null ? { ...pause, to: now.toISOString() } : pause));
+  const pauses = clock.pauses.map((pause) =>
+    pause.to === null ? { ...pause, to: now.toISOString() } : pause,
+  );
   return refreshClock({ ...clock, paused: false, pauses }, now, config);
 }
 

@@ -50,7 +50,8 @@ export function missingDocuments(application: Application, config: DomainConfig)
 export const totalValueUsd = (details: Details): number =>
   (details.goods ?? []).reduce((sum, item) => sum + (item.valueUsd ?? 0), 0);
 
-export const hasScreeningFlag = (flags: readonly Flag[]): boolean => flags.some((flag) => flag.source === 'screening');
+export const hasScreeningFlag = (flags: readonly Flag[]): boolean =>
+  flags.some((flag) => flag.source === 'screening');
 
 /** An approval needs a senior sign-off at or above the value threshold or with any screening flag. */
 export function approvalNeedsSignOff(application: Application, config: DomainConfig): boolean {
@@ -76,7 +77,11 @@ export const ENHANCED_PUBLIC_REASON = 'Additional checks apply to this applicati
  * Priority lane, in precedence: ENHANCED (third-country routing or a screening flag), EXPEDITED
  * (the org had a licence approved for the same end user in the last 12 months), STANDARD.
  */
-export function assignLane(application: Application, flags: readonly Flag[], recentApprovalForEndUser: boolean): Lane {
+export function assignLane(
+  application: Application,
+  flags: readonly Flag[],
+  recentApprovalForEndUser: boolean,
+): Lane {
   const consigneeCountry = application.consignee?.country;
   const endUserCountry = application.endUser?.country;
   if (consigneeCountry && endUserCountry && consigneeCountry !== endUserCountry) {
@@ -87,7 +92,10 @@ export function assignLane(application: Application, flags: readonly Flag[], rec
   }
   if (hasScreeningFlag(flags)) return { name: 'ENHANCED', reason: 'Screening raised a flag.' };
   if (recentApprovalForEndUser) {
-    return { name: 'EXPEDITED', reason: 'A licence was approved for the same end user in the last 12 months.' };
+    return {
+      name: 'EXPEDITED',
+      reason: 'A licence was approved for the same end user in the last 12 months.',
+    };
   }
   return { name: 'STANDARD', reason: 'Standard review.' };
 }

@@ -131,7 +131,10 @@ export const DocumentUploadSchema = z.strictObject({
     .string()
     .min(1)
     .max(LIMITS.name)
-    .regex(/^[^/\\\u0000-\u001f]+$/, 'a plain file name without path separators or control characters'),
+    .refine(
+      (name) => !/[/\\]/.test(name) && ![...name].some((char) => (char.codePointAt(0) ?? 0) < 0x20),
+      'a plain file name without path separators or control characters',
+    ),
   contentType: z.enum(CONTENT_TYPES),
   // 3 MiB decoded is 4 MiB of base64; the exact decoded size is checked after decoding (413).
   contentBase64: z

@@ -1,0 +1,67 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { BlobStore } from '../domain/ports.ts';
+
+/** Document content: S3 on AWS (KMS-encrypted bucket), a folder under LOCAL_DATA_DIR locally. */
+export class S3BlobStore implements BlobStore {
+  constructor(
+    private readonly bucket: string,
+    private readonly client = new S3Client({}),
+  ) {}
+
+  async put(key: string, content: Uint8Array, contentType: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: contentType }),
+    );
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return Body ? await Body.transformToByteArray() : null;
+    } catch (error) {
+      if (error instanceof NoSuchKey) return null;
+      throw error;
+    }
+  }
+}
+
+const SAFE_KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+
+export class FileBlobStore implements BlobStore {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  private pathOf(key: string): string {
+    if (!SAFE_KEY.test(key)) throw new RangeError(`unsafe blob key "${key}"`);
+    return join(this.root, key);
+  }
+
+  async put(key: string, content: Uint8Array): Promise<void> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      return await readFile(this.pathOf(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+}
+
+/** `BLOB_STORE=s3` with `DOCUMENTS_BUCKET` on AWS; otherwise files under `LOCAL_DATA_DIR/documents`. */
+export function blobStoreFromEnv(env: NodeJS.ProcessEnv = process.env): BlobStore {
+  if (env.BLOB_STORE === 's3') {
+    if (!env.DOCUMENTS_BUCKET) throw new Error('DOCUMENTS_BUCKET must be set when BLOB_STORE=s3');
+    return new S3BlobStore(env.DOCUMENTS_BUCKET);
+  }
+  return new FileBlobStore(join(env.LOCAL_DATA_DIR || '.local', 'documents'));
+}

@@ -1,0 +1,240 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ValidationError, VersionConflictError } from '../domain/errors.ts';
+import type {
+  ApplicationRepository,
+  ListQuery,
+  Page,
+  StoredApplication,
+  WorkflowMeta,
+} from '../domain/ports.ts';
+import { type Application, ApplicationSchema, type AuditEvent, AuditEventSchema } from '../domain/schemas.ts';
+import { GSI, type TableNames, tableNamesFromEnv } from './table-definitions.ts';
+
+/**
+ * DynamoDB repository. Every change is one TransactWriteItems: an Update of the application's
+ * domain attributes conditioned on its version (never a whole-item Put, which would wipe a task
+ * token stored meanwhile) and the audit event's Put conditioned on attribute_not_exists.
+ */
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+const ITEM_TYPE = 'application';
+const DETAIL_ATTRIBUTES = ['exporter', 'goods', 'consignee', 'endUser', 'endUse'] as const;
+const MAX_PAGE_QUERIES = 25;
+
+export function toStoredApplication(item: Record<string, unknown>): StoredApplication {
+  const { itemType, generation, pendingTask, ...domain } = item;
+  return {
+    application: ApplicationSchema.parse(domain),
+    workflow: {
+      generation: typeof generation === 'number' ? generation : 1,
+      pendingTask: (pendingTask as WorkflowMeta['pendingTask']) ?? null,
+    },
+  };
+}
+
+const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof key === 'object' && key !== null && !Array.isArray(key)) return key as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new ValidationError([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
+}
+
+export class DynamoApplicationRepository implements ApplicationRepository {
+  constructor(
+    private readonly tables: TableNames = tableNamesFromEnv(),
+    private readonly client: DynamoDBDocumentClient = documentClient,
+  ) {}
+
+  async get(applicationId: string): Promise<StoredApplication | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tables.applications, Key: { applicationId }, ConsistentRead: true }),
+    );
+    return Item ? toStoredApplication(Item) : null;
+  }
+
+  async commit(application: Application, event: AuditEvent, expectedVersion: number | null): Promise<void> {
+    const auditPut = {
+      Put: {
+        TableName: this.tables.auditEvents,
+        Item: event,
+        ConditionExpression: 'attribute_not_exists(seq)',
+      },
+    };
+    const applicationWrite =
+      expectedVersion === null
+        ? {
+            Put: {
+              TableName: this.tables.applications,
+              Item: { ...application, itemType: ITEM_TYPE, generation: 1 },
+              ConditionExpression: 'attribute_not_exists(applicationId)',
+            },
+          }
+        : { Update: this.updateOf(application, expectedVersion, event.fromStatus !== event.toStatus) };
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: [applicationWrite, auditPut] }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && isConditionalFailure(error)) {
+        const current = await this.get(application.applicationId);
+        throw new VersionConflictError(current?.application.version);
+      }
+      throw error;
+    }
+  }
+
+  /** SET every domain attribute, REMOVE cleared details, and the task token when the status moves. */
+  private updateOf(application: Application, expectedVersion: number, statusChanged: boolean) {
+    const { applicationId, ...attributes } = application;
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion };
+    const sets: string[] = [];
+    for (const [index, [name, value]] of Object.entries(attributes).entries()) {
+      if (value === undefined) continue;
+      names[`#a${index}`] = name;
+      values[`:a${index}`] = value;
+      sets.push(`#a${index} = :a${index}`);
+    }
+    const removes = DETAIL_ATTRIBUTES.filter((name) => application[name] === undefined).map((name) => {
+      names[`#r_${name}`] = name;
+      return `#r_${name}`;
+    });
+    // A committed status change consumes the pending task token: the stream relay reads it from the
+    // OLD image and wakes the workflow (transactional outbox). Other changes leave it alone.
+    if (statusChanged) {
+      names['#pendingTask'] = 'pendingTask';
+      removes.push('#pendingTask');
+    }
+    return {
+      TableName: this.tables.applications,
+      Key: { applicationId },
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  async listByOrg(orgId: string, query: ListQuery): Promise<Page<Application>> {
+    return this.page(
+      {
+        TableName: this.tables.applications,
+        IndexName: GSI.byOrg.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': GSI.byOrg.partitionKey },
+        ExpressionAttributeValues: { ':pk': orgId },
+      },
+      query,
+      false,
+    );
+  }
+
+  async listAll(query: ListQuery & { submittedOnly: boolean }): Promise<Page<Application>> {
+    const index = query.status ? GSI.byStatus : GSI.byCreated;
+    return this.page(
+      {
+        TableName: this.tables.applications,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':pk': query.status ?? ITEM_TYPE },
+      },
+      { ...query, status: undefined },
+      query.submittedOnly,
+    );
+  }
+
+  /** Newest first; a filtered query is repeated until the page is full or the index ends. */
+  private async page(
+    base: QueryCommandInput,
+    query: ListQuery,
+    submittedOnly: boolean,
+  ): Promise<Page<Application>> {
+    const filters: string[] = [];
+    const names = { ...base.ExpressionAttributeNames };
+    const values = { ...base.ExpressionAttributeValues };
+    if (query.status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+    }
+    if (submittedOnly) {
+      filters.push('attribute_type(#submission, :map)');
+      names['#submission'] = 'submission';
+      values[':map'] = 'M';
+    }
+    const items: Application[] = [];
+    let startKey = decodeCursor(query.cursor);
+    for (let i = 0; i < MAX_PAGE_QUERIES && items.length < query.limit; i++) {
+      const result = await this.client.send(
+        new QueryCommand({
+          ...base,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+          ScanIndexForward: false,
+          Limit: query.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(result.Items ?? []).map((item) => toStoredApplication(item).application));
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return { items, cursor: encodeCursor(startKey) };
+  }
+
+  async auditEvents(applicationId: string): Promise<AuditEvent[]> {
+    const events: AuditEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.auditEvents,
+          KeyConditionExpression: 'applicationId = :id',
+          ExpressionAttributeValues: { ':id': applicationId },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      events.push(...(result.Items ?? []).map((item) => AuditEventSchema.parse(item)));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return events;
+  }
+
+  async nextSequence(counterId: string): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tables.counters,
+        Key: { counterId },
+        UpdateExpression: 'ADD #value :one',
+        ExpressionAttributeNames: { '#value': 'value' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const value = Attributes?.value;
+    if (typeof value !== 'number') throw new Error(`counter ${counterId} returned no value`);
+    return value;
+  }
+}
+
+function isConditionalFailure(error: TransactionCanceledException): boolean {
+  return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
+}

@@ -1,0 +1,86 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
+import { DomainError, PayloadTooLargeError, ValidationError } from '../domain/errors.ts';
+import { LIMITS } from '../domain/schemas.ts';
+import { logger } from './observability.ts';
+
+/** HTTP plumbing for the API handler: parsing with zod and the one error → response mapping. */
+export type HttpResult = APIGatewayProxyResult;
+
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+/** Maps typed errors to their status; anything else is a logged 500 without details. */
+export function toHttpResponse(error: unknown): HttpResult {
+  if (error instanceof DomainError) {
+    const headers: Record<string, string> =
+      'allow' in error && Array.isArray(error.allow) ? { allow: error.allow.join(', ') } : {};
+    return json(
+      error.status,
+      { error: { code: error.code, message: error.message, details: error.details } },
+      headers,
+    );
+  }
+  logger.error('unhandled error', { error: error instanceof Error ? error : String(error) });
+  return json(500, { error: { code: 'INTERNAL', message: 'Internal server error.', details: [] } });
+}
+
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+const issuesToDetails = (issues: z.core.$ZodIssue[]) =>
+  issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new ValidationError(issuesToDetails(parsed.error.issues), `The request ${where} is not valid.`);
+  return parsed.data;
+}
+
+/** The JSON body; an empty body counts as `{}` where `emptyAllowed`. */
+export function jsonBody(event: APIGatewayProxyEvent, emptyAllowed: boolean): unknown {
+  const raw =
+    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (raw && Buffer.byteLength(raw) > LIMITS.bodyBytes) {
+    throw new PayloadTooLargeError(`Request bodies may be at most ${LIMITS.bodyBytes} bytes.`);
+  }
+  if (!raw || raw.trim() === '') {
+    if (emptyAllowed) return {};
+    throw new ValidationError([{ path: '', message: 'a JSON body is required' }]);
+  }
+  const contentType = header(event, 'content-type') ?? '';
+  if (!/^application\/(merge-patch\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new ValidationError(
+      [{ path: 'content-type', message: 'must be application/json' }],
+      'Unsupported content type.',
+    );
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ValidationError([{ path: '', message: 'the body is not valid JSON' }], 'Malformed JSON.');
+  }
+}
+
+/** `If-Match: "3"` (or W/"3", or 3) → 3; absent → undefined. */
+export function ifMatchVersion(event: APIGatewayProxyEvent): number | undefined {
+  const raw = header(event, 'if-match');
+  if (raw === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(raw);
+  if (!match?.[1])
+    throw new ValidationError([{ path: 'If-Match', message: 'must be a version such as "3"' }]);
+  return Number(match[1]);
+}

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts';
+import { CONTENT_TYPES, type DocumentUpload, LIMITS } from './schemas.ts';
+
+/** Document content checks: decoded size and type by magic bytes, not by the declared type. */
+const SIGNATURES: Record<(typeof CONTENT_TYPES)[number], number[]> = {
+  'application/pdf': [0x25, 0x50, 0x44, 0x46, 0x2d],
+  'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+  'image/jpeg': [0xff, 0xd8, 0xff],
+};
+
+export function detectContentType(content: Uint8Array): (typeof CONTENT_TYPES)[number] | null {
+  return (
+    CONTENT_TYPES.find((type) => SIGNATURES[type].every((byte, index) => content[index] === byte)) ?? null
+  );
+}
+
+export interface CheckedContent {
+  content: Uint8Array;
+  sizeBytes: number;
+  sha256: string;
+}
+
+export function checkDocumentContent(upload: DocumentUpload): CheckedContent {
+  const content = Buffer.from(upload.contentBase64, 'base64');
+  if (content.length > LIMITS.documentBytes) {
+    throw new PayloadTooLargeError(`Documents may be at most ${LIMITS.documentBytes} bytes once decoded.`);
+  }
+  const detected = detectContentType(content);
+  if (detected === null) {
+    throw new UnsupportedMediaTypeError('The document is not a PDF, PNG or JPEG file.');
+  }
+  if (detected !== upload.contentType) {
+    throw new UnsupportedMediaTypeError(
+      `The document content is ${detected}, not ${upload.contentType} as declared.`,
+    );
+  }
+  return { content, sizeBytes: content.length, sha256: createHash('sha256').update(content).digest('hex') };
+}

@@ -1,0 +1,228 @@
+import { canSee, hasRole } from './access.ts';
+import { type ActionInputs, applyAction, willIssueLicence } from './apply-action.ts';
+import { type ChainVerification, GENESIS_HASH, verifyChain } from './audit.ts';
+import type { DomainConfig } from './config.ts';
+import { checkDocumentContent } from './documents.ts';
+import {
+  ForbiddenError,
+  InvalidTransitionError,
+  NotFoundError,
+  PreconditionFailedError,
+  VersionConflictError,
+} from './errors.ts';
+import type { Action, SystemAction } from './lifecycle.ts';
+import type { ApplicationRepository, BlobStore, ListQuery, Page, StoredApplication } from './ports.ts';
+import type {
+  Actor,
+  Application,
+  AuditEvent,
+  Details,
+  DocumentRecord,
+  DocumentUpload,
+  UserActor,
+} from './schemas.ts';
+import { auditView } from './views.ts';
+
+/**
+ * Use cases: load → domain → commit, through ports only. The API handler, the workflow's system
+ * handlers, the local stack and the tests share them.
+ */
+export interface Dependencies {
+  repository: ApplicationRepository;
+  blobs: BlobStore;
+  config: DomainConfig;
+  now: () => Date;
+  newId: (prefix: 'app' | 'doc') => string;
+}
+
+export interface RequestMeta {
+  requestId: string;
+  ifMatch?: number | undefined;
+}
+
+/** Loads an application the caller may see; anything else is a 404, as if it did not exist. */
+export async function loadVisible(
+  deps: Dependencies,
+  actor: Actor,
+  applicationId: string,
+): Promise<StoredApplication> {
+  const stored = await deps.repository.get(applicationId);
+  if (!stored || !canSee(actor, stored.application)) throw new NotFoundError('Application not found.');
+  return stored;
+}
+
+export async function createApplication(
+  deps: Dependencies,
+  actor: UserActor,
+  details: Details,
+  meta: RequestMeta,
+): Promise<Application> {
+  const { application, event } = applyAction(null, 'create', actor, details, {
+    now: deps.now(),
+    requestId: meta.requestId,
+    config: deps.config,
+    applicationId: deps.newId('app'),
+  });
+  if (event) await deps.repository.commit(application, event, null);
+  return application;
+}
+
+/**
+ * Applies one action and commits it. A licence number is allocated only once the action is known
+ * to succeed and issue a licence; a lost race then leaves a gap in the numbers, never a duplicate.
+ */
+export async function performAction<A extends Action>(
+  deps: Dependencies,
+  actor: Actor,
+  applicationId: string,
+  action: A,
+  input: ActionInputs[A],
+  meta: RequestMeta,
+): Promise<{ application: Application; event: AuditEvent | null; wakeAt?: string }> {
+  const stored = await deps.repository.get(applicationId);
+  const current = stored?.application ?? null;
+  const context = { now: deps.now(), requestId: meta.requestId, config: deps.config, ifMatch: meta.ifMatch };
+  const issuesLicence = current !== null && willIssueLicence(current, action, input, deps.config);
+  let result = applyAction(current, action, actor, input, {
+    ...context,
+    ...(issuesLicence ? { licenceNumber: 'PROVISIONAL' } : {}),
+  });
+  if (!result.event || !current) return result;
+  if (issuesLicence) {
+    const licenceNumber = await allocateLicenceNumber(deps, context.now);
+    result = applyAction(current, action, actor, input, { ...context, licenceNumber });
+  }
+  if (!result.event) return result;
+  try {
+    await deps.repository.commit(result.application, result.event, current.version);
+  } catch (error) {
+    if (error instanceof VersionConflictError && meta.ifMatch !== undefined) {
+      throw new PreconditionFailedError(meta.ifMatch, error.currentVersion ?? current.version + 1);
+    }
+    throw error;
+  }
+  return result;
+}
+
+async function allocateLicenceNumber(deps: Dependencies, now: Date): Promise<string> {
+  const year = now.getUTCFullYear();
+  const prefix = deps.config.licenceNumberPrefix;
+  const sequence = await deps.repository.nextSequence(`licence#${prefix}#${year}`);
+  return `${prefix}-${year}-${String(sequence).padStart(6, '0')}`;
+}
+
+/**
+ * A system action from the workflow: idempotent. If it no longer applies (the applicant withdrew
+ * meanwhile) it returns the current application unchanged; a lost race is retried after a re-read.
+ */
+export async function applySystemAction<A extends SystemAction>(
+  deps: Dependencies,
+  functionName: string,
+  applicationId: string,
+  action: A,
+  input: ActionInputs[A],
+  requestId: string,
+): Promise<{ application: Application; wakeAt?: string }> {
+  const actor: Actor = { kind: 'system', sub: `system:${functionName}` };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await performAction(deps, actor, applicationId, action, input, { requestId });
+    } catch (error) {
+      if (error instanceof InvalidTransitionError) {
+        const stored = await deps.repository.get(applicationId);
+        if (stored) return { application: stored.application };
+      }
+      if (!(error instanceof VersionConflictError) || attempt >= 5) throw error;
+    }
+  }
+}
+
+export async function listApplications(
+  deps: Dependencies,
+  actor: UserActor,
+  query: ListQuery,
+): Promise<Page<Application>> {
+  if (hasRole(actor, 'auditor', 'operator'))
+    return deps.repository.listAll({ ...query, submittedOnly: false });
+  if (hasRole(actor, 'reviewer', 'senior-reviewer'))
+    return deps.repository.listAll({ ...query, submittedOnly: true });
+  if (!actor.org) throw new ForbiddenError();
+  return deps.repository.listByOrg(actor.org, query);
+}
+
+export async function addDocument(
+  deps: Dependencies,
+  actor: UserActor,
+  applicationId: string,
+  upload: DocumentUpload,
+  meta: RequestMeta,
+): Promise<DocumentRecord> {
+  const stored = await deps.repository.get(applicationId);
+  const describe = (content: { sizeBytes: number; sha256: string }): DocumentRecord => ({
+    documentId,
+    type: upload.type,
+    fileName: upload.fileName,
+    contentType: upload.contentType,
+    sizeBytes: content.sizeBytes,
+    sha256: content.sha256,
+    uploadedAt: deps.now().toISOString(),
+    uploadedBy: actor.sub,
+  });
+  const documentId = deps.newId('doc');
+  // Every rule first (404, 403, 412, 409), then the content (413, 415), and only then is
+  // anything stored, so a refused upload leaves nothing behind.
+  applyAction(
+    stored?.application ?? null,
+    'add-document',
+    actor,
+    describe({ sizeBytes: 0, sha256: GENESIS_HASH }),
+    {
+      now: deps.now(),
+      requestId: meta.requestId,
+      config: deps.config,
+      ifMatch: meta.ifMatch,
+    },
+  );
+  const checked = checkDocumentContent(upload);
+  const record = describe(checked);
+  await deps.blobs.put(documentKey(applicationId, record.documentId), checked.content, record.contentType);
+  await performAction(deps, actor, applicationId, 'add-document', record, meta);
+  return record;
+}
+
+export const documentKey = (applicationId: string, documentId: string): string =>
+  `${applicationId}/${documentId}`;
+
+/** Document content for the applicant's org, reviewers and auditors (operators see metadata only). */
+export async function getDocument(
+  deps: Dependencies,
+  actor: UserActor,
+  applicationId: string,
+  documentId: string,
+): Promise<{ document: DocumentRecord; content: Uint8Array }> {
+  const { application } = await loadVisible(deps, actor, applicationId);
+  if (!hasRole(actor, 'applicant', 'reviewer', 'senior-reviewer', 'auditor')) {
+    throw new ForbiddenError('Operators may not read document content.');
+  }
+  const document = application.documents.find((candidate) => candidate.documentId === documentId);
+  const content = document ? await deps.blobs.get(documentKey(applicationId, documentId)) : null;
+  if (!document || !content) throw new NotFoundError('Document not found.');
+  return { document, content };
+}
+
+export async function auditTrail(deps: Dependencies, actor: UserActor, applicationId: string) {
+  await loadVisible(deps, actor, applicationId);
+  const events = await deps.repository.auditEvents(applicationId);
+  return events.map((event) => auditView(event, actor));
+}
+
+export async function verifyAuditTrail(
+  deps: Dependencies,
+  actor: UserActor,
+  applicationId: string,
+): Promise<ChainVerification> {
+  const { application } = await loadVisible(deps, actor, applicationId);
+  if (!hasRole(actor, 'auditor', 'operator'))
+    throw new ForbiddenError('Only auditors and operators verify audit trails.');
+  return verifyChain(await deps.repository.auditEvents(applicationId), application);
+}

@@ -1,0 +1,132 @@
+import { displayRole, hasRole } from './access.ts';
+import { allowedActions } from './apply-action.ts';
+import type { DomainConfig } from './config.ts';
+import { refreshClock } from './legal-clock.ts';
+import type { Action } from './lifecycle.ts';
+import { ENHANCED_PUBLIC_REASON } from './rules.ts';
+import type { Actor, Application, AuditEvent, GoodsItem, Lane } from './schemas.ts';
+
+/**
+ * Per-role views (DESIGN.md "Who sees what"). Applicants see authority actors by role, not name,
+ * and no internal notes, screening details or pending recommendation. Operators see metadata
+ * without commercial values. Internal fields never leave the domain.
+ */
+export type ApplicationView = Omit<Application, 'auditHeadHash'> & { allowedActions: Action[] };
+
+const withoutValue = ({ valueUsd, ...item }: GoodsItem): GoodsItem => item;
+
+export function applicationView(
+  application: Application,
+  actor: Actor,
+  now: Date,
+  config: Pick<DomainConfig, 'timeZone' | 'calendar'>,
+): ApplicationView {
+  const { auditHeadHash, ...stored } = application;
+  const view: ApplicationView = {
+    ...stored,
+    clock: refreshClock(application.clock, now, config),
+    allowedActions: allowedActions(application, actor),
+  };
+  if (hasRole(actor, 'auditor', 'reviewer', 'senior-reviewer')) return view;
+  if (hasRole(actor, 'operator')) {
+    return {
+      ...view,
+      goods: view.goods?.map(withoutValue),
+      licence: view.licence && { ...view.licence, goods: view.licence.goods.map(withoutValue) },
+    };
+  }
+  return applicantView(view);
+}
+
+function applicantView(view: ApplicationView): ApplicationView {
+  const decided = view.decision !== null;
+  return {
+    ...view,
+    assignedTo: view.assignedTo === null ? null : 'reviewer',
+    lane: view.lane && {
+      name: view.lane.name,
+      reason: view.lane.name === 'ENHANCED' ? ENHANCED_PUBLIC_REASON : view.lane.reason,
+    },
+    flags: view.flags.filter((flag) => flag.source !== 'screening'),
+    informationRequests: view.informationRequests.map((request) => ({
+      ...request,
+      requestedBy: request.requestedByRole,
+    })),
+    recommendation:
+      decided && view.recommendation
+        ? { ...view.recommendation, note: null, recommendedBy: view.recommendation.recommendedByRole }
+        : null,
+    decision: view.decision && { ...view.decision, decidedBy: view.decision.decidedByRole },
+  };
+}
+
+/** Changes an applicant may not see in the audit trail. */
+const INTERNAL_CHANGES = new Set([
+  'screening',
+  'recommendation',
+  'returnedRecommendation',
+  'note',
+  'error',
+  'flags',
+  'from',
+]);
+
+/** Replaces an authority user's name with their role, anywhere in a change. */
+function anonymise(value: unknown, sub: string, role: string): unknown {
+  if (value === sub) return role;
+  if (Array.isArray(value)) return value.map((item) => anonymise(item, sub, role));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, anonymise(item, sub, role)]));
+  }
+  return value;
+}
+
+/** Drops commercial values (`valueUsd`) anywhere in a change, for operators. */
+function withoutValues(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutValues);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== 'valueUsd')
+        .map(([key, item]) => [key, withoutValues(item)]),
+    );
+  }
+  return value;
+}
+
+/** A lane as applicants see it: the ENHANCED reason is worded generically. */
+function publicLane(value: unknown): unknown {
+  const lane = value as Lane | null;
+  return lane?.name === 'ENHANCED' ? { ...lane, reason: ENHANCED_PUBLIC_REASON } : value;
+}
+
+export function auditView(event: AuditEvent, actor: Actor): AuditEvent | Record<string, unknown> {
+  if (hasRole(actor, 'auditor', 'reviewer', 'senior-reviewer')) return event;
+  if (hasRole(actor, 'operator')) return { ...event, changes: withoutValues(event.changes) };
+  if (!hasRole(actor, 'applicant')) return event;
+  const isApplicantEvent = event.actor.kind === 'user' && event.actor.roles.includes('applicant');
+  const actorView =
+    event.actor.kind === 'system'
+      ? { kind: 'system' }
+      : isApplicantEvent
+        ? event.actor
+        : { kind: 'user', role: displayRole(event.actor) };
+  const visible = Object.entries(event.changes)
+    .filter(([key]) => !INTERNAL_CHANGES.has(key))
+    .map(([key, value]) => [
+      key,
+      key === 'assignedTo' && value !== null ? 'reviewer' : key === 'lane' ? publicLane(value) : value,
+    ]);
+  const changes = isApplicantEvent
+    ? Object.fromEntries(visible)
+    : (anonymise(Object.fromEntries(visible), event.actor.sub, displayRole(event.actor)) as Record<
+        string,
+        unknown
+      >);
+  // A pending recommendation's reasons stay hidden until the decision.
+  const reasons =
+    event.toStatus === 'PENDING_SIGN_OFF'
+      ? []
+      : event.reasons.filter((reason) => !reason.includes('MATCH') && reason !== 'SCREENING_ERROR');
+  return { ...event, actor: actorView, changes, reasons };
+}

@@ -1,0 +1,173 @@
+import { ulid } from 'ulid';
+import { blobStoreFromEnv } from '../../adapters/blobs.ts';
+import { clock } from '../../adapters/clock.ts';
+import { config } from '../../adapters/config.ts';
+import { DynamoApplicationRepository } from '../../adapters/dynamodb.ts';
+import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
+import { actorFromClaims } from '../../domain/access.ts';
+import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
+import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/lifecycle.ts';
+import {
+  ActionBodySchemas,
+  DetailsPatchSchema,
+  DetailsSchema,
+  DocumentUploadSchema,
+  ListQuerySchema,
+} from '../../domain/schemas.ts';
+import * as useCases from '../../domain/use-cases.ts';
+import { applicationView } from '../../domain/views.ts';
+import type { Route, RouteRequest } from './router.ts';
+
+/** The REST routes of API.md: parse (zod) → one use case → respond. */
+export const deps: useCases.Dependencies = {
+  repository: new DynamoApplicationRepository(),
+  blobs: blobStoreFromEnv(),
+  config,
+  now: () => clock.now(),
+  newId: (prefix) => `${prefix}_${ulid()}`,
+};
+
+const caller = ({ event }: RouteRequest) =>
+  actorFromClaims(event.requestContext.authorizer?.claims as Record<string, string> | undefined);
+const meta = ({ event, context }: RouteRequest) => ({
+  requestId: event.requestContext.requestId ?? context.awsRequestId,
+  ifMatch: ifMatchVersion(event),
+});
+const param = (request: RouteRequest, name: string): string => request.params[name] ?? '';
+const view = (request: RouteRequest, application: Parameters<typeof applicationView>[0]) =>
+  applicationView(application, caller(request), deps.now(), deps.config);
+const withEtag = (status: number, application: ReturnType<typeof view>) =>
+  json(status, application, { etag: `"${application.version}"` });
+
+const isHumanAction = (action: string): action is keyof typeof ActionBodySchemas =>
+  action in ActionBodySchemas;
+const isSystemAction = (action: string): action is SystemAction =>
+  (SYSTEM_ACTIONS as string[]).includes(action);
+
+export const routes: Route[] = [
+  { pattern: '/health', methods: { GET: async () => json(200, { status: 'ok' }) } },
+  {
+    pattern: '/applications',
+    methods: {
+      GET: async (request) => {
+        const actor = caller(request);
+        const query = validate(ListQuerySchema, request.event.queryStringParameters ?? {}, 'query');
+        const page = await useCases.listApplications(deps, actor, query);
+        return json(200, { items: page.items.map((item) => view(request, item)), cursor: page.cursor });
+      },
+      POST: async (request) => {
+        const actor = caller(request);
+        const details = validate(DetailsSchema, jsonBody(request.event, true));
+        return withEtag(
+          201,
+          view(request, await useCases.createApplication(deps, actor, details, meta(request))),
+        );
+      },
+    },
+  },
+  {
+    pattern: '/applications/:id',
+    methods: {
+      GET: async (request) => {
+        const { application } = await useCases.loadVisible(deps, caller(request), param(request, 'id'));
+        return withEtag(200, view(request, application));
+      },
+      PATCH: async (request) => {
+        const patch = validate(DetailsPatchSchema, jsonBody(request.event, false));
+        const result = await useCases.performAction(
+          deps,
+          caller(request),
+          param(request, 'id'),
+          'update',
+          patch,
+          meta(request),
+        );
+        return withEtag(200, view(request, result.application));
+      },
+    },
+  },
+  {
+    pattern: '/applications/:id/documents',
+    methods: {
+      POST: async (request) => {
+        const upload = validate(DocumentUploadSchema, jsonBody(request.event, false));
+        const document = await useCases.addDocument(
+          deps,
+          caller(request),
+          param(request, 'id'),
+          upload,
+          meta(request),
+        );
+        return json(201, document);
+      },
+    },
+  },
+  {
+    pattern: '/applications/:id/documents/:documentId',
+    methods: {
+      GET: async (request) => {
+        const { document, content } = await useCases.getDocument(
+          deps,
+          caller(request),
+          param(request, 'id'),
+          param(request, 'documentId'),
+        );
+        return json(200, { document, contentBase64: Buffer.from(content).toString('base64') });
+      },
+      DELETE: async (request) => {
+        const input = { documentId: param(request, 'documentId') };
+        const result = await useCases.performAction(
+          deps,
+          caller(request),
+          param(request, 'id'),
+          'remove-document',
+          input,
+          meta(request),
+        );
+        return withEtag(200, view(request, result.application));
+      },
+    },
+  },
+  {
+    pattern: '/applications/:id/actions/:action',
+    methods: {
+      POST: async (request) => {
+        const action = param(request, 'action');
+        const actor = caller(request);
+        if (isSystemAction(action)) {
+          // Never callable through the API: 404 when not visible, else 403.
+          await useCases.loadVisible(deps, actor, param(request, 'id'));
+          throw new ForbiddenError(`"${action}" is a system action and cannot be requested.`);
+        }
+        if (!isHumanAction(action)) throw new NotFoundError(`No such action "${action}".`);
+        const body = validate(ActionBodySchemas[action], jsonBody(request.event, true));
+        const result = await useCases.performAction(
+          deps,
+          actor,
+          param(request, 'id'),
+          action as Action,
+          body as never,
+          meta(request),
+        );
+        return withEtag(200, view(request, result.application));
+      },
+    },
+  },
+  {
+    pattern: '/applications/:id/audit',
+    methods: {
+      GET: async (request) =>
+        json(200, { items: await useCases.auditTrail(deps, caller(request), param(request, 'id')) }),
+    },
+  },
+  {
+    pattern: '/applications/:id/audit/verify',
+    methods: {
+      GET: async (request) =>
+        json(200, await useCases.verifyAuditTrail(deps, caller(request), param(request, 'id'))),
+    },
+  },
+];
+
+export const idempotencyKey = (request: RouteRequest): string | undefined =>
+  header(request.event, 'idempotency-key');

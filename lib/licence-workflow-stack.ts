@@ -1,0 +1,84 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { logRetentionFor, removalPolicyFor, type StackConfig } from './config.ts';
+import { Api } from './constructs/api.ts';
+import { Data } from './constructs/data.ts';
+import type { SharedFunctionProps } from './constructs/licence-function.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { Workflow } from './constructs/workflow.ts';
+
+export interface LicenceWorkflowStackProps extends StackProps {
+  readonly config: StackConfig;
+}
+
+/** The whole system on AWS: data, workflow, API and monitoring, each in its own construct. */
+export class LicenceWorkflowStack extends Stack {
+  readonly data: Data;
+  readonly workflow: Workflow;
+  readonly api: Api;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: LicenceWorkflowStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = removalPolicyFor(config);
+    const logRetention = logRetentionFor(config);
+    const functionDefaults: SharedFunctionProps = {
+      serviceName: this.stackName,
+      logRetention,
+      removalPolicy,
+      logLevel: config.throwAway ? 'DEBUG' : 'INFO',
+    };
+    const domainEnvironment = {
+      LICENCE_NUMBER_PREFIX: config.licenceNumberPrefix,
+      AUTHORITY_TIME_ZONE: config.authorityTimeZone,
+      SIGN_OFF_THRESHOLD_USD: String(config.signOffThresholdUsd),
+    };
+
+    this.data = new Data(this, 'Data', { removalPolicy, deletionProtection: !config.throwAway });
+    this.workflow = new Workflow(this, 'Workflow', {
+      data: this.data,
+      stateMachineName: `${this.stackName}-lifecycle`,
+      functionDefaults,
+      domainEnvironment,
+      removalPolicy,
+      logRetention,
+      reconcileEvery: Duration.minutes(5),
+    });
+    this.api = new Api(this, 'Api', {
+      data: this.data,
+      workflow: this.workflow.ref,
+      functionDefaults,
+      domainEnvironment,
+      cognitoPlus: config.cognitoPlus,
+      waf: config.waf,
+      removalPolicy,
+      deletionProtection: !config.throwAway,
+      logRetention,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      data: this.data,
+      workflow: this.workflow,
+      restApi: this.api.restApi,
+      functions: {
+        Api: this.api.handler,
+        AwaitStep: this.workflow.awaitStep,
+        Screen: this.workflow.screen,
+        SystemTransition: this.workflow.systemTransition,
+        Relay: this.workflow.relay,
+        Reconciler: this.workflow.reconciler,
+      },
+      functionDefaults,
+      authorityTimeZone: config.authorityTimeZone,
+      alarmEmail: config.alarmEmail,
+      backlogAlarmWorkingDays: 40,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the REST API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.ref.stateMachineArn });
+    new CfnOutput(this, 'DocumentsBucketName', { value: this.data.documents.bucketName });
+    new CfnOutput(this, 'DashboardName', { value: this.stackName });
+  }
+}

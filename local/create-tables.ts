@@ -1,0 +1,50 @@
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { IDEMPOTENCY_TTL_ATTRIBUTE, type TableNames, tableDefinitions } from '#adapters/table-definitions.ts';
+
+const TABLE_WAIT_SECONDS = 30;
+
+/** Creates the four tables unless they exist (a persisted local database keeps them) and waits until ACTIVE. */
+export async function createTablesIfMissing(client: DynamoDBClient, names: TableNames): Promise<void> {
+  await Promise.all(tableDefinitions(names).map((definition) => createTableIfMissing(client, definition)));
+  await enableTimeToLive(client, names.idempotency, IDEMPOTENCY_TTL_ATTRIBUTE);
+}
+
+async function createTableIfMissing(
+  client: DynamoDBClient,
+  definition: ReturnType<typeof tableDefinitions>[number],
+): Promise<void> {
+  const TableName = definition.TableName;
+  try {
+    await client.send(new CreateTableCommand(definition));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists(
+    { client, maxWaitTime: TABLE_WAIT_SECONDS, minDelay: 1, maxDelay: 1 },
+    { TableName },
+  );
+}
+
+/** DynamoDB Local supports TTL (it deletes expired items); enabling it twice is an error, so check first. */
+async function enableTimeToLive(
+  client: DynamoDBClient,
+  tableName: string,
+  attributeName: string,
+): Promise<void> {
+  const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const status = current.TimeToLiveDescription?.TimeToLiveStatus;
+  if (status === 'ENABLED' || status === 'ENABLING') return;
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: attributeName },
+    }),
+  );
+}

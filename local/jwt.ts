@@ -1,0 +1,183 @@
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  type CryptoKey,
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  importPKCS8,
+  importSPKI,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+
+/**
+ * Local stand-in for the Cognito user pool: an RS256 key pair under `<LOCAL_DATA_DIR>/keys/`
+ * signs Cognito-ID-token-like JWTs, and the local API server verifies them the way API Gateway's
+ * Cognito authorizer does.
+ */
+export interface SigningKeys {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  /** RFC 7638 thumbprint of the public key, sent as the `kid` header like Cognito does. */
+  keyId: string;
+}
+
+export interface TokenRequest {
+  sub: string;
+  org: string;
+  groups: string[];
+  /** Default 3600 (Cognito's default ID token validity). */
+  expiresInSeconds?: number;
+  /** Default now; tests pass a past time to get an expired token. */
+  issuedAt?: Date;
+}
+
+export const LOCAL_ISSUER = 'https://cognito-idp.local/licence-workflow-local';
+export const LOCAL_AUDIENCE = 'licence-workflow-local';
+
+const ALGORITHM = 'RS256';
+const DEFAULT_EXPIRES_IN_SECONDS = 3600;
+const PRIVATE_KEY_FILE = 'private-key.pem';
+
+/** `LOCAL_DATA_DIR` (default `.local`) as an absolute path. */
+export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.LOCAL_DATA_DIR || '.local');
+}
+
+/** Loads the key pair from `<dataDir>/keys/`, creating it on first use. */
+export async function loadOrCreateSigningKeys(dataDir: string): Promise<SigningKeys> {
+  const keysDir = join(resolve(dataDir), 'keys');
+  const privateKeyPath = join(keysDir, PRIVATE_KEY_FILE);
+  const existing = await readIfExists(privateKeyPath);
+  if (existing !== undefined) return importKeys(existing);
+
+  await mkdir(keysDir, { recursive: true, mode: 0o700 });
+  const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+  const pem = await exportPKCS8(privateKey);
+  // Write aside, then link into place: link fails when another process won the race, and nobody
+  // ever reads a half-written key.
+  const tempPath = `${privateKeyPath}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(tempPath, pem, { mode: 0o600 });
+  try {
+    await link(tempPath, privateKeyPath);
+  } catch (error) {
+    if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+  } finally {
+    await rm(tempPath, { force: true });
+  }
+  return importKeys(await readFile(privateKeyPath, 'utf8'));
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function importKeys(privateKeyPem: string): Promise<SigningKeys> {
+  const publicKeyPem = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+  const publicKey = await importSPKI(publicKeyPem, ALGORITHM, { extractable: true });
+  return {
+    privateKey: await importPKCS8(privateKeyPem, ALGORITHM),
+    publicKey,
+    keyId: await calculateJwkThumbprint(await exportJWK(publicKey)),
+  };
+}
+
+/** Mints a JWT shaped like a Cognito ID token (claim names and types as Cognito issues them). */
+export async function mintToken(keys: SigningKeys, request: TokenRequest): Promise<string> {
+  assertValidRequest(request);
+  const issuedAtSeconds = Math.floor((request.issuedAt ?? new Date()).getTime() / 1000);
+  const expiresIn = request.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
+  const claims: JWTPayload = {
+    'cognito:username': request.sub,
+    'custom:org': request.org,
+    token_use: 'id',
+    auth_time: issuedAtSeconds,
+  };
+  // Cognito leaves the claim out for a user in no group.
+  if (request.groups.length > 0) claims['cognito:groups'] = request.groups;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM, kid: keys.keyId })
+    .setSubject(request.sub)
+    .setIssuer(LOCAL_ISSUER)
+    .setAudience(LOCAL_AUDIENCE)
+    .setJti(randomUUID())
+    .setIssuedAt(issuedAtSeconds)
+    .setExpirationTime(issuedAtSeconds + expiresIn)
+    .sign(keys.privateKey);
+}
+
+function assertValidRequest(request: TokenRequest): void {
+  if (request.sub.trim() === '') throw new Error('sub must not be empty');
+  if (request.org.trim() === '') throw new Error('org must not be empty');
+  for (const group of request.groups) {
+    // A comma would be indistinguishable from a group separator in the flattened claims.
+    if (group.trim() === '' || group.includes(',')) throw new Error(`invalid group name "${group}"`);
+  }
+  const expiresIn = request.expiresInSeconds;
+  if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn > 0)) {
+    throw new Error('expiresInSeconds must be a positive whole number');
+  }
+}
+
+/**
+ * Verifies signature, issuer, audience, expiry and token use, and returns the claims as API
+ * Gateway's Cognito user pool authorizer hands them to a REST (v1) proxy integration in
+ * `requestContext.authorizer.claims`. Throws on any invalid token.
+ */
+export async function verifyToken(keys: SigningKeys, token: string): Promise<Record<string, string>> {
+  const { payload } = await jwtVerify(token, keys.publicKey, {
+    algorithms: [ALGORITHM],
+    issuer: LOCAL_ISSUER,
+    audience: LOCAL_AUDIENCE,
+    requiredClaims: ['sub', 'exp', 'iat'],
+  });
+  // Without OAuth scopes on the method, a Cognito authorizer accepts ID tokens only.
+  if (payload.token_use !== 'id') throw new Error('not an ID token');
+  return flattenClaims(payload);
+}
+
+/**
+ * API Gateway (REST) passes every claim as a string. Observed in real events (e.g.
+ * `"cognito:groups": "anotherGroup,admin"`, `"exp": "Thu Nov 28 04:24:11 UTC 2019"`,
+ * `"auth_time": "1574911451"`, `"email_verified": "true"`):
+ * - arrays, `cognito:groups` included, become one comma-separated string without spaces;
+ * - `exp` and `iat` become Java `Date#toString` text in UTC; other numbers their decimal text;
+ * - booleans "true"/"false".
+ */
+export function flattenClaims(payload: JWTPayload): Record<string, string> {
+  const claims: Record<string, string> = {};
+  for (const [name, value] of Object.entries(payload)) {
+    if (value === undefined || value === null) continue;
+    claims[name] = flattenClaim(name, value);
+  }
+  return claims;
+}
+
+function flattenClaim(name: string, value: unknown): string {
+  if ((name === 'exp' || name === 'iat') && typeof value === 'number') return javaDateString(value);
+  if (Array.isArray(value)) return value.map(String).join(',');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Epoch seconds → `Thu Nov 28 04:24:11 UTC 2019` (Java's `EEE MMM dd HH:mm:ss zzz yyyy`). */
+function javaDateString(epochSeconds: number): string {
+  const date = new Date(epochSeconds * 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+  const weekday = WEEKDAYS[date.getUTCDay()];
+  const month = MONTHS[date.getUTCMonth()];
+  return `${weekday} ${month} ${pad(date.getUTCDate())} ${time} UTC ${date.getUTCFullYear()}`;
+}

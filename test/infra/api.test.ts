@@ -1,0 +1,189 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { USER_GROUPS } from '../../lib/constructs/api.ts';
+import { logicalIdOf, type Synthesized, synthesize } from './support.ts';
+
+describe('Api construct', () => {
+  let prod: Synthesized;
+  let paid: Synthesized;
+  beforeAll(() => {
+    prod = synthesize();
+    paid = synthesize({ cognitoPlus: 'true', waf: 'true' });
+  });
+
+  describe('Cognito', () => {
+    it('requires a strong password and TOTP MFA, and only administrators create users', () => {
+      prod.template.hasResourceProperties('AWS::Cognito::UserPool', {
+        MfaConfiguration: 'ON',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: 12,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          },
+        },
+        Schema: Match.arrayWith([
+          Match.objectLike({ Name: 'org', AttributeDataType: 'String', Mutable: true }),
+        ]),
+        UserPoolTier: 'ESSENTIALS',
+        UserPoolAddOns: Match.absent(),
+      });
+    });
+
+    it('lets the app client read custom:org but not write it', () => {
+      const client = prod.template.toJSON().Resources[logicalIdOf(prod.stack.api.userPoolClient)].Properties;
+      expect(client.ReadAttributes).toContain('custom:org');
+      expect(client.WriteAttributes).not.toContain('custom:org');
+      expect(client).toMatchObject({ GenerateSecret: false, AllowedOAuthFlowsUserPoolClient: false });
+    });
+
+    it('defines the five groups the API knows', () => {
+      const groups = Object.values(prod.template.findResources('AWS::Cognito::UserPoolGroup')).map(
+        (group) => group.Properties.GroupName,
+      );
+      expect(groups.sort()).toEqual([...USER_GROUPS].sort());
+    });
+
+    it('switches on the Plus plan with full threat protection only when asked (cognitoPlus=true)', () => {
+      paid.template.hasResourceProperties('AWS::Cognito::UserPool', {
+        UserPoolTier: 'PLUS',
+        UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+      });
+    });
+  });
+
+  describe('REST API', () => {
+    const methods = (synthesized: Synthesized) =>
+      Object.values(synthesized.template.findResources('AWS::ApiGateway::Method')).map(
+        (method) => method.Properties,
+      );
+
+    it('authorizes every method with the Cognito user pool except GET /health', () => {
+      const { api } = prod.stack;
+      prod.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'COGNITO_USER_POOLS',
+        IdentitySource: 'method.request.header.Authorization',
+        ProviderARNs: [{ 'Fn::GetAtt': [logicalIdOf(api.userPool), 'Arn'] }],
+      });
+      const all = methods(prod);
+      const open = all.filter((method) => method.AuthorizationType !== 'COGNITO_USER_POOLS');
+
+      expect(all).toHaveLength(4);
+      expect(open).toHaveLength(1);
+      expect(open[0]).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
+      const healthResource = prod.template.toJSON().Resources[open[0]?.ResourceId.Ref];
+      expect(healthResource.Properties.PathPart).toBe('health');
+    });
+
+    it('proxies the root and every path to the api function', () => {
+      prod.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+      for (const method of methods(prod)) {
+        expect(method.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+        expect(JSON.stringify(method.Integration.Uri)).toContain(logicalIdOf(prod.stack.api.handler));
+      }
+    });
+
+    it('validates request parameters and JSON object bodies on every method', () => {
+      prod.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+        ValidateRequestBody: true,
+        ValidateRequestParameters: true,
+      });
+      prod.template.hasResourceProperties('AWS::ApiGateway::Model', {
+        ContentType: 'application/json',
+        Schema: Match.objectLike({ type: 'object' }),
+      });
+      for (const method of methods(prod)) {
+        expect(method.RequestValidatorId).toBeDefined();
+      }
+    });
+
+    it('throttles, traces, logs errors and writes JSON access logs on the stage', () => {
+      prod.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'v1',
+        TracingEnabled: true,
+        MethodSettings: [
+          Match.objectLike({
+            ThrottlingRateLimit: 50,
+            ThrottlingBurstLimit: 100,
+            LoggingLevel: 'ERROR',
+            DataTraceEnabled: false,
+            MetricsEnabled: true,
+          }),
+        ],
+        AccessLogSetting: { Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+      });
+    });
+
+    it('answers its own errors in the API.md error shape with the request id', () => {
+      const responses = Object.fromEntries(
+        Object.values(prod.template.findResources('AWS::ApiGateway::GatewayResponse')).map((response) => [
+          response.Properties.ResponseType,
+          response.Properties,
+        ]),
+      );
+      const expected: Record<string, [string | undefined, string]> = {
+        UNAUTHORIZED: ['401', 'UNAUTHORIZED'],
+        ACCESS_DENIED: ['403', 'FORBIDDEN'],
+        BAD_REQUEST_BODY: ['400', 'VALIDATION_FAILED'],
+        BAD_REQUEST_PARAMETERS: ['400', 'VALIDATION_FAILED'],
+        REQUEST_TOO_LARGE: ['413', 'PAYLOAD_TOO_LARGE'],
+        THROTTLED: ['429', 'THROTTLED'],
+        DEFAULT_5XX: [undefined, 'INTERNAL'],
+      };
+      for (const [type, [status, code]] of Object.entries(expected)) {
+        const response = responses[type];
+        expect(response?.StatusCode, type).toBe(status);
+        const body = JSON.parse(
+          String(response?.ResponseTemplates['application/json'])
+            .replace('$context.error.messageString', '"gateway message"')
+            .replace('$context.requestId', 'req-1'),
+        );
+        expect(body, type).toEqual({
+          error: { code, message: expect.any(String), details: [], requestId: 'req-1' },
+        });
+      }
+      expect(Object.keys(responses)).toEqual(
+        expect.arrayContaining(['DEFAULT_4XX', 'WAF_FILTERED', 'QUOTA_EXCEEDED']),
+      );
+    });
+
+    it('has no WAF unless asked (waf=true), then a regional web ACL on the stage', () => {
+      prod.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+      paid.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Scope: 'REGIONAL',
+        DefaultAction: { Allow: {} },
+        Rules: Match.arrayWith([
+          Match.objectLike({ Statement: { RateBasedStatement: { Limit: 1000, AggregateKeyType: 'IP' } } }),
+          Match.objectLike({
+            Statement: {
+              ManagedRuleGroupStatement: Match.objectLike({
+                Name: 'AWSManagedRulesCommonRuleSet',
+                RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
+              }),
+            },
+          }),
+        ]),
+      });
+      paid.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+        ResourceArn: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+      });
+    });
+  });
+
+  it('outputs what a client and an operator need', () => {
+    const outputs = Object.keys(prod.template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'UserPoolId',
+        'UserPoolClientId',
+        'StateMachineArn',
+        'DocumentsBucketName',
+      ]),
+    );
+  });
+});

@@ -1,0 +1,161 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  flattenClaims,
+  LOCAL_AUDIENCE,
+  LOCAL_ISSUER,
+  loadOrCreateSigningKeys,
+  localDataDir,
+  mintToken,
+  type SigningKeys,
+  verifyToken,
+} from '#local/jwt.ts';
+
+describe('local jwt', () => {
+  let dataDir: string;
+  let keys: SigningKeys;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'jwt-test-'));
+    keys = await loadOrCreateSigningKeys(dataDir);
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores the private key with mode 0600 and loads the same key pair again', async () => {
+    const keyFile = join(dataDir, 'keys', 'private-key.pem');
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    expect(await readFile(keyFile, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    const reloaded = await loadOrCreateSigningKeys(dataDir);
+    expect(reloaded.keyId).toBe(keys.keyId);
+    const token = await mintToken(reloaded, { sub: 'alice', org: 'acme', groups: ['applicant'] });
+    await expect(verifyToken(keys, token)).resolves.toMatchObject({ sub: 'alice' });
+  });
+
+  it('creates one key pair when several callers race on first use', async () => {
+    const freshDir = join(dataDir, 'race');
+    const all = await Promise.all([1, 2, 3, 4].map(() => loadOrCreateSigningKeys(freshDir)));
+    expect(new Set(all.map((k) => k.keyId)).size).toBe(1);
+  });
+
+  it('mints a Cognito-ID-token-like JWT', async () => {
+    const token = await mintToken(keys, {
+      sub: 'alice',
+      org: 'acme',
+      groups: ['reviewer', 'senior-reviewer'],
+    });
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'RS256', kid: keys.keyId });
+    const payload = decodeJwt(token);
+    expect(payload).toMatchObject({
+      sub: 'alice',
+      'cognito:username': 'alice',
+      'cognito:groups': ['reviewer', 'senior-reviewer'],
+      'custom:org': 'acme',
+      token_use: 'id',
+      iss: LOCAL_ISSUER,
+      aud: LOCAL_AUDIENCE,
+    });
+    expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(3600);
+  });
+
+  it('returns the claims flattened to strings as API Gateway passes them', async () => {
+    const issuedAt = new Date();
+    issuedAt.setUTCMilliseconds(0);
+    const token = await mintToken(keys, {
+      sub: 'bob',
+      org: 'acme',
+      groups: ['reviewer', 'senior-reviewer'],
+      expiresInSeconds: 600,
+      issuedAt,
+    });
+    const claims = await verifyToken(keys, token);
+    expect(claims).toMatchObject({
+      sub: 'bob',
+      'cognito:username': 'bob',
+      'cognito:groups': 'reviewer,senior-reviewer',
+      'custom:org': 'acme',
+      token_use: 'id',
+      auth_time: String(issuedAt.getTime() / 1000),
+    });
+    for (const value of Object.values(claims)) expect(typeof value).toBe('string');
+  });
+
+  it('formats exp and iat like Java dates, other numbers as decimals and arrays comma-joined', () => {
+    expect(flattenClaims({ exp: 1574915051, iat: 1574911451, auth_time: 1574911451, groups: ['a'] })).toEqual(
+      {
+        exp: 'Thu Nov 28 04:24:11 UTC 2019',
+        iat: 'Thu Nov 28 03:24:11 UTC 2019',
+        auth_time: '1574911451',
+        groups: 'a',
+      },
+    );
+  });
+
+  it('omits cognito:groups for a user in no group, like Cognito', async () => {
+    const token = await mintToken(keys, { sub: 'carol', org: 'acme', groups: [] });
+    expect(await verifyToken(keys, token)).not.toHaveProperty('cognito:groups');
+  });
+
+  it('rejects an expired token', async () => {
+    const token = await mintToken(keys, {
+      sub: 'alice',
+      org: 'acme',
+      groups: ['applicant'],
+      expiresInSeconds: 60,
+      issuedAt: new Date(Date.now() - 120_000),
+    });
+    await expect(verifyToken(keys, token)).rejects.toThrow(/exp/);
+  });
+
+  it('rejects a tampered payload', async () => {
+    const token = await mintToken(keys, { sub: 'alice', org: 'acme', groups: ['applicant'] });
+    const [header, payload, signature] = token.split('.');
+    const forged = {
+      ...JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()),
+      'custom:org': 'evil',
+    };
+    const tampered = [header, Buffer.from(JSON.stringify(forged)).toString('base64url'), signature].join('.');
+    await expect(verifyToken(keys, tampered)).rejects.toThrow(/signature/);
+  });
+
+  it('rejects a token signed by another key', async () => {
+    const otherKeys = await loadOrCreateSigningKeys(join(dataDir, 'other'));
+    const token = await mintToken(otherKeys, { sub: 'alice', org: 'acme', groups: ['applicant'] });
+    await expect(verifyToken(keys, token)).rejects.toThrow(/signature/);
+  });
+
+  it('rejects a validly signed token with the wrong audience or token use', async () => {
+    const base = new SignJWT({ token_use: 'id' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('alice')
+      .setIssuer(LOCAL_ISSUER)
+      .setIssuedAt()
+      .setExpirationTime('1h');
+    await expect(verifyToken(keys, await base.setAudience('other').sign(keys.privateKey))).rejects.toThrow(
+      /aud/,
+    );
+    const accessToken = await new SignJWT({ token_use: 'access' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('alice')
+      .setIssuer(LOCAL_ISSUER)
+      .setAudience(LOCAL_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(keys.privateKey);
+    await expect(verifyToken(keys, accessToken)).rejects.toThrow(/ID token/);
+  });
+
+  it('refuses group names that would not survive flattening', async () => {
+    await expect(mintToken(keys, { sub: 'alice', org: 'acme', groups: ['a,b'] })).rejects.toThrow(/group/);
+  });
+
+  it('resolves LOCAL_DATA_DIR to an absolute path, defaulting to .local', () => {
+    expect(localDataDir({})).toBe(join(process.cwd(), '.local'));
+    expect(localDataDir({ LOCAL_DATA_DIR: 'tmp/data' })).toBe(join(process.cwd(), 'tmp/data'));
+  });
+});
