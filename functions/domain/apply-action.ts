@@ -166,9 +166,9 @@ function actorRuleRefusal(application: Application, action: Action, actor: Actor
 
 /** What the caller may do now: role-, status-, assignment- and actor-rule-aware. */
 export function allowedActions(application: Application, actor: Actor): Action[] {
+  if (!canSee(actor, application)) return [];
   return ACTIONS.filter((action) => {
     if (action === 'create' || !statusAllows(action, application.status)) return false;
-    if (actor.kind === 'user' && (TRANSITIONS[action].by as readonly Performer[]).includes('system')) return false;
     try {
       checkRole(action, actor);
     } catch {

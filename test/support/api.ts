@@ -1,0 +1,117 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer } from '#local/api-server.ts';
+import { loadOrCreateSigningKeys, mintToken, type SigningKeys } from '#local/jwt.ts';
+
+/**
+ * The API handler behind the local API server (JWT-verifying, REST proxy events) on a free port,
+ * against the integration project's DynamoDB Local. No workflow: tests move applications past
+ * screening through the same domain and repository code (`screenCleared`).
+ */
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests
+  body: any;
+}
+
+export interface Caller {
+  get(path: string, headers?: Record<string, string>): Promise<ApiResponse>;
+  post(path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  patch(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  delete(path: string, headers?: Record<string, string>): Promise<ApiResponse>;
+}
+
+export interface TestApi {
+  url: string;
+  keys: SigningKeys;
+  as(sub: string, org: string, groups: string[]): Promise<Caller>;
+  anonymous(): Caller;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(): Promise<TestApi> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'licence-api-'));
+  process.env.LOCAL_DATA_DIR = dataDir;
+  const keys = await loadOrCreateSigningKeys(dataDir);
+  const { handler } = await import('#handlers/api.ts');
+  const server = await startApiServer({ port: 0, handler, keys, publicPaths: ['/health'] });
+  return {
+    url: server.url,
+    keys,
+    as: async (sub, org, groups) => caller(server.url, await mintToken(keys, { sub, org, groups })),
+    anonymous: () => caller(server.url, undefined),
+    stop: server.stop,
+  };
+}
+
+export function caller(url: string, token: string | undefined): Caller {
+  const send = async (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+  };
+  return {
+    get: (path, headers) => send('GET', path, undefined, headers),
+    post: (path, body, headers) => send('POST', path, body ?? {}, headers),
+    patch: (path, body, headers) => send('PATCH', path, body, headers),
+    delete: (path, headers) => send('DELETE', path, undefined, headers),
+  };
+}
+
+export const PDF_BASE64 = Buffer.from('%PDF-1.7\n%test document\n').toString('base64');
+export const PNG_BASE64 = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).toString(
+  'base64',
+);
+
+export const completeDetails = (overrides: Record<string, unknown> = {}) => ({
+  exporter: { name: 'Baotou Rare Earth Magnets', country: 'CN' },
+  goods: [
+    {
+      description: 'Sintered NdFeB magnets with dysprosium',
+      element: 'DYSPROSIUM',
+      form: 'MAGNET',
+      controlCode: '1C999.a',
+      quantityKg: 120.5,
+      valueUsd: 250_000,
+    },
+  ],
+  consignee: { name: 'Motorenwerk GmbH', country: 'DE', address: 'Industriestr. 1, Stuttgart' },
+  endUser: {
+    name: 'Motorenwerk GmbH',
+    country: 'DE',
+    address: 'Industriestr. 1, Stuttgart',
+    type: 'COMMERCIAL',
+  },
+  endUse: { description: 'Traction motors for electric buses', military: false },
+  ...overrides,
+});
+
+export const REQUIRED_DOCUMENTS = ['CONTRACT', 'END_USER_CERTIFICATE', 'END_USE_STATEMENT'] as const;
+
+/** Creates an application and takes it to END_USER_DOCS with the required documents uploaded. */
+export async function readyToSubmit(applicant: Caller, details = completeDetails()): Promise<string> {
+  const created = await applicant.post('/applications', details);
+  const id: string = created.body.applicationId;
+  await applicant.post(`/applications/${id}/actions/complete-details`);
+  for (const type of REQUIRED_DOCUMENTS) {
+    await applicant.post(`/applications/${id}/documents`, {
+      type,
+      fileName: `${type.toLowerCase()}.pdf`,
+      contentType: 'application/pdf',
+      contentBase64: PDF_BASE64,
+    });
+  }
+  return id;
+}
+
+export const SUBMIT_BODY = { declaration: { accurate: true, signedBy: 'Alice Compliance' } };
