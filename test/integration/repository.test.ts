@@ -1,0 +1,120 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { DynamoApplicationRepository, documentClient } from '#adapters/dynamodb.ts';
+import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
+import { applyAction } from '#domain/apply-action.ts';
+import { DEFAULT_CONFIG } from '#domain/config.ts';
+import { ValidationError, VersionConflictError } from '#domain/errors.ts';
+import type { Actor } from '#domain/schemas.ts';
+
+const repository = new DynamoApplicationRepository();
+const tables = tableNamesFromEnv();
+
+const applicant = (org: string): Actor => ({ kind: 'user', sub: 'alice', org, roles: ['applicant'] });
+const context = (overrides = {}) => ({ now: new Date(), requestId: 'test', config: DEFAULT_CONFIG, ...overrides });
+
+async function created(org = `org-${ulid()}`) {
+  const result = applyAction(null, 'create', applicant(org), {}, context({ applicationId: `app_${ulid()}` }));
+  if (!result.event) throw new Error('create produced no event');
+  await repository.commit(result.application, result.event, null);
+  return result.application;
+}
+
+describe('DynamoApplicationRepository', () => {
+  it('commits the application and its audit event together and reads both back', async () => {
+    const application = await created();
+    const stored = await repository.get(application.applicationId);
+    expect(stored?.application).toEqual(application);
+    expect(stored?.workflow).toEqual({ generation: 1, pendingTask: null });
+    const events = await repository.auditEvents(application.applicationId);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.hash).toBe(application.auditHeadHash);
+  });
+
+  it('refuses a stale version with VERSION_CONFLICT and writes neither item', async () => {
+    const application = await created();
+    const update = applyAction(application, 'update', applicant(application.orgId), { endUse: { military: false } }, context());
+    if (!update.event) throw new Error('no event');
+    await repository.commit(update.application, update.event, application.version);
+    const stale = applyAction(application, 'update', applicant(application.orgId), { endUse: { military: true } }, context());
+    if (!stale.event) throw new Error('no event');
+    await expect(repository.commit(stale.application, stale.event, application.version)).rejects.toBeInstanceOf(
+      VersionConflictError,
+    );
+    expect((await repository.get(application.applicationId))?.application.endUse).toEqual({ military: false });
+    expect(await repository.auditEvents(application.applicationId)).toHaveLength(2);
+  });
+
+  it('keeps a stored task token across changes that keep the status and drops it when the status moves', async () => {
+    const application = await created();
+    const pendingTask = { token: 'token-1', state: 'Draft', generation: 1 };
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tables.applications,
+        Key: { applicationId: application.applicationId },
+        UpdateExpression: 'SET pendingTask = :task',
+        ExpressionAttributeValues: { ':task': pendingTask },
+      }),
+    );
+    const update = applyAction(application, 'update', applicant(application.orgId), { endUse: { military: false } }, context());
+    if (!update.event) throw new Error('no event');
+    await repository.commit(update.application, update.event, application.version);
+    expect((await repository.get(application.applicationId))?.workflow.pendingTask).toEqual(pendingTask);
+
+    const withdrawn = applyAction(update.application, 'withdraw', applicant(application.orgId), { reason: 'x' }, context());
+    if (!withdrawn.event) throw new Error('no event');
+    await repository.commit(withdrawn.application, withdrawn.event, update.application.version);
+    const { Item } = await documentClient.send(
+      new GetCommand({ TableName: tables.applications, Key: { applicationId: application.applicationId } }),
+    );
+    expect(Item?.pendingTask).toBeUndefined();
+    expect(Item?.status).toBe('WITHDRAWN');
+  });
+
+  it('removes a detail that a merge patch deleted', async () => {
+    const application = await created();
+    const withUse = applyAction(application, 'update', applicant(application.orgId), { endUse: { military: false } }, context());
+    if (!withUse.event) throw new Error('no event');
+    await repository.commit(withUse.application, withUse.event, application.version);
+    const cleared = applyAction(withUse.application, 'update', applicant(application.orgId), { endUse: null }, context());
+    if (!cleared.event) throw new Error('no event');
+    await repository.commit(cleared.application, cleared.event, withUse.application.version);
+    expect((await repository.get(application.applicationId))?.application.endUse).toBeUndefined();
+  });
+
+  it('pages through the org index newest first and filters by status', async () => {
+    const org = `org-${ulid()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await created(org)).applicationId);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await repository.listByOrg(org, { limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((item) => item.applicationId));
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+    expect((await repository.listByOrg(org, { limit: 10, status: 'SUBMITTED' })).items).toEqual([]);
+    expect((await repository.listByOrg(org, { limit: 10, status: 'DRAFT' })).items).toHaveLength(5);
+  });
+
+  it('lists across orgs by status, hiding never-submitted applications from reviewers', async () => {
+    const application = await created();
+    const all = await repository.listAll({ limit: 100, status: 'DRAFT', submittedOnly: false });
+    expect(all.items.map((item) => item.applicationId)).toContain(application.applicationId);
+    const reviewers = await repository.listAll({ limit: 100, status: 'DRAFT', submittedOnly: true });
+    expect(reviewers.items.map((item) => item.applicationId)).not.toContain(application.applicationId);
+  });
+
+  it('rejects a cursor it did not issue', async () => {
+    await expect(repository.listByOrg('acme', { limit: 2, cursor: 'garbage!' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('hands out licence sequence numbers atomically without duplicates', async () => {
+    const counter = `test#${ulid()}`;
+    const values = await Promise.all(Array.from({ length: 20 }, () => repository.nextSequence(counter)));
+    expect([...values].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+  });
+});
