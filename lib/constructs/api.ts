@@ -227,14 +227,12 @@ export class Api extends Construct {
       });
     }
     this.addRoutes(restApi);
-    if (restApi.node.tryFindChild('CloudWatchRole')) {
-      Validations.of(restApi.node.findChild('CloudWatchRole')).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          'The account-level role API Gateway assumes to write execution logs; this AWS managed policy is ' +
-          'the documented one and only allows writing to API Gateway log groups.',
-      });
-    }
+    Validations.of(restApi.node.findChild('CloudWatchRole')).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'Account-level role that only apigateway.amazonaws.com can assume, to push execution logs (APIG6); ' +
+        'AWS documents this managed policy for it and maintains it as the service changes.',
+    });
     return restApi;
   }
 
