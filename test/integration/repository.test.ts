@@ -12,7 +12,12 @@ const repository = new DynamoApplicationRepository();
 const tables = tableNamesFromEnv();
 
 const applicant = (org: string): Actor => ({ kind: 'user', sub: 'alice', org, roles: ['applicant'] });
-const context = (overrides = {}) => ({ now: new Date(), requestId: 'test', config: DEFAULT_CONFIG, ...overrides });
+const context = (overrides = {}) => ({
+  now: new Date(),
+  requestId: 'test',
+  config: DEFAULT_CONFIG,
+  ...overrides,
+});
 
 async function created(org = `org-${ulid()}`) {
   const result = applyAction(null, 'create', applicant(org), {}, context({ applicationId: `app_${ulid()}` }));
@@ -34,15 +39,29 @@ describe('DynamoApplicationRepository', () => {
 
   it('refuses a stale version with VERSION_CONFLICT and writes neither item', async () => {
     const application = await created();
-    const update = applyAction(application, 'update', applicant(application.orgId), { endUse: { military: false } }, context());
+    const update = applyAction(
+      application,
+      'update',
+      applicant(application.orgId),
+      { endUse: { military: false } },
+      context(),
+    );
     if (!update.event) throw new Error('no event');
     await repository.commit(update.application, update.event, application.version);
-    const stale = applyAction(application, 'update', applicant(application.orgId), { endUse: { military: true } }, context());
-    if (!stale.event) throw new Error('no event');
-    await expect(repository.commit(stale.application, stale.event, application.version)).rejects.toBeInstanceOf(
-      VersionConflictError,
+    const stale = applyAction(
+      application,
+      'update',
+      applicant(application.orgId),
+      { endUse: { military: true } },
+      context(),
     );
-    expect((await repository.get(application.applicationId))?.application.endUse).toEqual({ military: false });
+    if (!stale.event) throw new Error('no event');
+    await expect(
+      repository.commit(stale.application, stale.event, application.version),
+    ).rejects.toBeInstanceOf(VersionConflictError);
+    expect((await repository.get(application.applicationId))?.application.endUse).toEqual({
+      military: false,
+    });
     expect(await repository.auditEvents(application.applicationId)).toHaveLength(2);
   });
 
@@ -57,12 +76,24 @@ describe('DynamoApplicationRepository', () => {
         ExpressionAttributeValues: { ':task': pendingTask },
       }),
     );
-    const update = applyAction(application, 'update', applicant(application.orgId), { endUse: { military: false } }, context());
+    const update = applyAction(
+      application,
+      'update',
+      applicant(application.orgId),
+      { endUse: { military: false } },
+      context(),
+    );
     if (!update.event) throw new Error('no event');
     await repository.commit(update.application, update.event, application.version);
     expect((await repository.get(application.applicationId))?.workflow.pendingTask).toEqual(pendingTask);
 
-    const withdrawn = applyAction(update.application, 'withdraw', applicant(application.orgId), { reason: 'x' }, context());
+    const withdrawn = applyAction(
+      update.application,
+      'withdraw',
+      applicant(application.orgId),
+      { reason: 'x' },
+      context(),
+    );
     if (!withdrawn.event) throw new Error('no event');
     await repository.commit(withdrawn.application, withdrawn.event, update.application.version);
     const { Item } = await documentClient.send(
@@ -74,10 +105,22 @@ describe('DynamoApplicationRepository', () => {
 
   it('removes a detail that a merge patch deleted', async () => {
     const application = await created();
-    const withUse = applyAction(application, 'update', applicant(application.orgId), { endUse: { military: false } }, context());
+    const withUse = applyAction(
+      application,
+      'update',
+      applicant(application.orgId),
+      { endUse: { military: false } },
+      context(),
+    );
     if (!withUse.event) throw new Error('no event');
     await repository.commit(withUse.application, withUse.event, application.version);
-    const cleared = applyAction(withUse.application, 'update', applicant(application.orgId), { endUse: null }, context());
+    const cleared = applyAction(
+      withUse.application,
+      'update',
+      applicant(application.orgId),
+      { endUse: null },
+      context(),
+    );
     if (!cleared.event) throw new Error('no event');
     await repository.commit(cleared.application, cleared.event, withUse.application.version);
     expect((await repository.get(application.applicationId))?.application.endUse).toBeUndefined();
@@ -109,7 +152,9 @@ describe('DynamoApplicationRepository', () => {
   });
 
   it('rejects a cursor it did not issue', async () => {
-    await expect(repository.listByOrg('acme', { limit: 2, cursor: 'garbage!' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(repository.listByOrg('acme', { limit: 2, cursor: 'garbage!' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 
   it('hands out licence sequence numbers atomically without duplicates', async () => {

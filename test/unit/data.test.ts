@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ELEMENTS, FORMS } from '#domain/schemas.ts';
 import calendar from '../../data/calendar.json' with { type: 'json' };
 import catalogue from '../../data/controlled-items.json' with { type: 'json' };
-import { ELEMENTS, FORMS } from '#domain/schemas.ts';
 
 describe('regime data', () => {
   it('offers exactly the catalogue elements and forms in the API schema', () => {
@@ -18,6 +18,7 @@ describe('regime data', () => {
   });
 
   it('marks extra working days only on weekends', () => {
-    for (const day of calendar.extraWorkingDays) expect([0, 6]).toContain(new Date(`${day}T00:00:00Z`).getUTCDay());
+    for (const day of calendar.extraWorkingDays)
+      expect([0, 6]).toContain(new Date(`${day}T00:00:00Z`).getUTCDay());
   });
 });

@@ -18,17 +18,29 @@ const repository = new DynamoApplicationRepository(
   documentClient,
 );
 const actor = { kind: 'user' as const, sub: 'alice', org: 'acme', roles: ['applicant' as const] };
-const created = applyAction(null, 'create', actor, {}, {
-  now: new Date('2026-11-23T10:00:00Z'),
-  requestId: 'r',
-  config: DEFAULT_CONFIG,
-  applicationId: 'app_1',
-});
-const updated = applyAction(created.application, 'update', actor, { endUse: { military: false } }, {
-  now: new Date('2026-11-23T11:00:00Z'),
-  requestId: 'r',
-  config: DEFAULT_CONFIG,
-});
+const created = applyAction(
+  null,
+  'create',
+  actor,
+  {},
+  {
+    now: new Date('2026-11-23T10:00:00Z'),
+    requestId: 'r',
+    config: DEFAULT_CONFIG,
+    applicationId: 'app_1',
+  },
+);
+const updated = applyAction(
+  created.application,
+  'update',
+  actor,
+  { endUse: { military: false } },
+  {
+    now: new Date('2026-11-23T11:00:00Z'),
+    requestId: 'r',
+    config: DEFAULT_CONFIG,
+  },
+);
 
 const cancelled = (codes: string[]) =>
   new TransactionCanceledException({
@@ -42,8 +54,12 @@ describe('DynamoApplicationRepository error paths', () => {
 
   it('turns a cancelled transaction with a failed condition into VERSION_CONFLICT after a re-read', async () => {
     mock.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None']));
-    mock.on(GetCommand).resolves({ Item: { ...updated.application, version: 5, itemType: 'application', generation: 1 } });
-    const error = await repository.commit(updated.application, updated.event as never, 1).catch((caught) => caught);
+    mock
+      .on(GetCommand)
+      .resolves({ Item: { ...updated.application, version: 5, itemType: 'application', generation: 1 } });
+    const error = await repository
+      .commit(updated.application, updated.event as never, 1)
+      .catch((caught) => caught);
     expect(error).toBeInstanceOf(VersionConflictError);
     expect((error as VersionConflictError).currentVersion).toBe(5);
     expect(mock.commandCalls(GetCommand)).toHaveLength(1);
