@@ -181,7 +181,7 @@ export class DynamoApplicationRepository implements ApplicationRepository {
     const items: Application[] = [];
     let startKey = decodeCursor(query.cursor);
     for (let i = 0; i < MAX_PAGE_QUERIES && items.length < query.limit; i++) {
-      const result = await this.client.send(
+      const result = await this.query(
         new QueryCommand({
           ...base,
           ExpressionAttributeNames: names,
@@ -191,12 +191,25 @@ export class DynamoApplicationRepository implements ApplicationRepository {
           Limit: query.limit - items.length,
           ExclusiveStartKey: startKey,
         }),
+        query.cursor !== undefined,
       );
       items.push(...(result.Items ?? []).map((item) => toStoredApplication(item).application));
       startKey = result.LastEvaluatedKey;
       if (!startKey) break;
     }
     return { items, cursor: encodeCursor(startKey) };
+  }
+
+  /** A cursor from another listing (another index or filter) is the caller's error, not ours. */
+  private async query(command: QueryCommand, withCursor: boolean) {
+    try {
+      return await this.client.send(command);
+    } catch (error) {
+      if (withCursor && error instanceof Error && error.name === 'ValidationException') {
+        throw new ValidationError([{ path: 'cursor', message: 'does not belong to this listing' }]);
+      }
+      throw error;
+    }
   }
 
   async auditEvents(applicationId: string): Promise<AuditEvent[]> {

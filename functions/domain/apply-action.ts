@@ -45,6 +45,7 @@ import {
   type DocumentRecord,
   type Flag,
   type FlagCode,
+  LIMITS,
   type Recommendation,
 } from './schemas.ts';
 
@@ -254,8 +255,10 @@ function transition(
     }
     case 'add-document': {
       const document = input as DocumentRecord;
-      if (application.documents.length >= 20) {
-        throw new ValidationError([{ path: 'documents', message: 'at most 20 documents per application' }]);
+      if (application.documents.length >= LIMITS.documents) {
+        throw new ValidationError([
+          { path: 'documents', message: `at most ${LIMITS.documents} documents per application` },
+        ]);
       }
       return {
         next: { ...application, documents: [...application.documents, document] },

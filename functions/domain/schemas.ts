@@ -3,7 +3,9 @@ import { ACTIONS, ROLES, STATUSES } from './lifecycle.ts';
 
 /**
  * zod schemas: the single source of request validation, stored shapes and TypeScript types.
- * Every string and array is bounded so an application item stays far below DynamoDB's 400 KB.
+ * Every string and array is bounded so an application item stays far below DynamoDB's 400 KB:
+ * at most about 100 KB of goods, 5 information requests of 30 KB, 20 KB of conditions and 30 KB
+ * of documents, notes and parties — about 300 KB in the worst case.
  */
 export const LIMITS = {
   name: 200,
@@ -13,12 +15,13 @@ export const LIMITS = {
   goods: 50,
   documents: 20,
   questions: 10,
-  questionLength: 2_000,
+  questionLength: 1_000,
+  answerLength: 2_000,
   conditions: 20,
-  conditionLength: 1_000,
+  conditionLength: 500,
   note: 4_000,
   reason: 2_000,
-  informationRequests: 20,
+  informationRequests: 5,
   flags: 20,
   documentBytes: 3 * 1024 * 1024,
   bodyBytes: 4 * 1024 * 1024,
@@ -160,6 +163,7 @@ export type DocumentRecord = z.infer<typeof DocumentRecordSchema>;
 // --- Action bodies ---
 
 const questions = z.array(text(LIMITS.questionLength)).min(1).max(LIMITS.questions);
+const answers = z.array(text(LIMITS.answerLength)).min(1).max(LIMITS.questions);
 const conditions = z.array(text(LIMITS.conditionLength)).max(LIMITS.conditions);
 const note = text(LIMITS.note);
 
@@ -179,7 +183,7 @@ export const ActionBodySchemas = {
     questions,
     dueInWorkingDays: z.number().int().min(1).max(20),
   }),
-  respond: z.strictObject({ answers: questions }),
+  respond: z.strictObject({ answers }),
   approve: z.strictObject({
     validityMonths: z.number().int().min(1).max(36),
     conditions: conditions.default([]),
@@ -250,7 +254,7 @@ export const InformationRequestSchema = z.strictObject({
   requestedByRole: z.string().max(LIMITS.name),
   requestedAt: isoDateTime,
   dueAt: isoDateTime,
-  answers: questions.nullable(),
+  answers: answers.nullable(),
   answeredAt: isoDateTime.nullable(),
   overdue: z.boolean(),
 });

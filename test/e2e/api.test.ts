@@ -139,6 +139,15 @@ describe('applicant path', () => {
     expect(third.body.cursor).toBeNull();
     expect((await carol.get('/applications?status=SUBMITTED')).body.items).toEqual([]);
   });
+
+  it('refuses with 400 a cursor that belongs to another listing', async () => {
+    const page = await audrey.get('/applications?limit=1');
+    expect(page.body.cursor).toEqual(expect.any(String));
+    const mixed = await audrey.get(`/applications?status=DRAFT&cursor=${page.body.cursor}`);
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.error.details[0].path).toBe('cursor');
+    expect((await audrey.get('/applications?cursor=bm90LWEta2V5')).status).toBe(400);
+  });
 });
 
 describe('review path', () => {
