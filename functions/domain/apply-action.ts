@@ -356,9 +356,12 @@ function transition(
     }
     case 'request-information': {
       const { questions, dueInWorkingDays } = input as ActionInputs['request-information'];
-      if (application.informationRequests.length >= 20) {
+      if (application.informationRequests.length >= LIMITS.informationRequests) {
         throw new ValidationError([
-          { path: 'questions', message: 'at most 20 information requests per application' },
+          {
+            path: 'questions',
+            message: `at most ${LIMITS.informationRequests} information requests per application`,
+          },
         ]);
       }
       const request = {
@@ -451,7 +454,8 @@ function transition(
         };
       }
       if (recommendation.outcome === 'DENIED') {
-        const decision = deny(recommendation.reasons, body.note ?? recommendation.note);
+        // The recommendation's note is internal; only the sign-off note is published with the decision.
+        const decision = deny(recommendation.reasons, body.note ?? null);
         return {
           next: withStatus('DENIED', { decision }),
           changes: { agree: true, decision },
@@ -499,7 +503,7 @@ function transition(
     const decision: Decision = {
       outcome: 'APPROVED',
       reasons: [],
-      note: note ?? recommendation.note,
+      note,
       decidedBy: sub,
       decidedByRole: role,
       decidedAt: at,
@@ -564,7 +568,7 @@ function seal(
     seq: next.version + 1,
     at,
     actor:
-      actor.kind === 'user' ? { kind: 'user', sub: actor.sub, org: actor.org, roles: actor.roles } : actor,
+      actor.kind === 'user' ? { kind: 'user', sub: actor.sub, org: actor.org, roles: [...actor.roles] } : actor,
     action,
     fromStatus: previous?.status ?? null,
     toStatus: next.status,

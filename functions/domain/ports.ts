@@ -40,3 +40,57 @@ export interface BlobStore {
   put(key: string, content: Uint8Array, contentType: string): Promise<void>;
   get(key: string): Promise<Uint8Array | null>;
 }
+
+/**
+ * What the state machine carries between its states (execution input and every step result): ids,
+ * the status and the seconds until the step's timer fires — no personal or commercial data.
+ */
+export interface WorkflowData {
+  applicationId: string;
+  /** The generation of the execution this data belongs to (its name is `<applicationId>-<generation>`). */
+  generation: number;
+  status: Status;
+  /** Present (an integer ≥ 1) for DRAFT, END_USER_DOCS and INFORMATION_REQUESTED. */
+  timerSeconds?: number;
+}
+
+export type ExecutionStatus =
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'ABORTED'
+  | 'PENDING_REDRIVE';
+
+export interface ExecutionInfo {
+  executionArn: string;
+  name: string;
+  generation: number;
+  status: ExecutionStatus;
+  /** The state entered last (the one waiting, while RUNNING). */
+  currentState: string | null;
+  startDate: string;
+  stopDate: string | null;
+}
+
+/** One history event without its data: the state it belongs to, never parameters or tokens. */
+export interface ExecutionEvent {
+  id: number;
+  timestamp: string;
+  type: string;
+  state: string | null;
+}
+
+/** The workflow engine (Step Functions) as the handlers and the API use it. */
+export interface WorkflowEngine {
+  /** Starts execution `<applicationId>-<generation>`; false when that name is already taken. */
+  start(data: WorkflowData): Promise<boolean>;
+  /** Completes a waiting step; false when its task is already over (timed out, or an unknown token). */
+  sendTaskSuccess(token: string, data: WorkflowData): Promise<boolean>;
+  /** The execution of this generation, or null when none is known. */
+  describe(applicationId: string, generation: number): Promise<ExecutionInfo | null>;
+  history(applicationId: string, generation: number): Promise<ExecutionEvent[] | null>;
+  /** The task token the execution waits on in `state`, read from its history; null when not waiting there. */
+  waitingToken(applicationId: string, generation: number, state: string): Promise<string | null>;
+  stop(applicationId: string, generation: number, cause: string): Promise<void>;
+}

@@ -4,7 +4,12 @@
  * Time is passed in: a flow starts at a fixed instant and each action advances it by one minute.
  */
 import { createHash } from 'node:crypto';
-import { type ActionContext, type ActionInputs, type ActionResult, applyAction } from '#domain/apply-action.ts';
+import {
+  type ActionContext,
+  type ActionInputs,
+  type ActionResult,
+  applyAction,
+} from '#domain/apply-action.ts';
 import { DEFAULT_CONFIG, type DomainConfig } from '#domain/config.ts';
 import type { Action, Status } from '#domain/lifecycle.ts';
 import { requiredDocuments } from '#domain/rules.ts';
@@ -15,6 +20,7 @@ import type {
   Details,
   DocumentRecord,
   DocumentType,
+  GoodsItem,
   UserActor,
 } from '#domain/schemas.ts';
 
@@ -27,7 +33,12 @@ export const applicant = (sub = 'alice', org = 'acme'): UserActor => ({
   roles: ['applicant'],
 });
 export const reviewer = (sub = 'rita'): UserActor => ({ kind: 'user', sub, org: null, roles: ['reviewer'] });
-export const senior = (sub = 'sam'): UserActor => ({ kind: 'user', sub, org: null, roles: ['senior-reviewer'] });
+export const senior = (sub = 'sam'): UserActor => ({
+  kind: 'user',
+  sub,
+  org: null,
+  roles: ['senior-reviewer'],
+});
 export const auditor = (sub = 'audrey'): UserActor => ({ kind: 'user', sub, org: null, roles: ['auditor'] });
 export const operator = (sub = 'oscar'): UserActor => ({ kind: 'user', sub, org: null, roles: ['operator'] });
 export const system = (fn = 'screen'): Actor => ({ kind: 'system', sub: `system:${fn}` });
@@ -40,7 +51,10 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
-export const testConfig = (overrides: Partial<DomainConfig> = {}): DomainConfig => ({ ...DEFAULT_CONFIG, ...overrides });
+export const testConfig = (overrides: Partial<DomainConfig> = {}): DomainConfig => ({
+  ...DEFAULT_CONFIG,
+  ...overrides,
+});
 
 /** Details that pass `complete-details`: one magnet shipment to a German end user, below the threshold. */
 export const completeDetails = (overrides: Partial<Details> = {}): Details => ({
@@ -56,10 +70,27 @@ export const completeDetails = (overrides: Partial<Details> = {}): Details => ({
     },
   ],
   consignee: { name: 'Motoren Werke GmbH', country: 'DE', address: 'Industriestrasse 1, Stuttgart' },
-  endUser: { name: 'Motoren Werke GmbH', country: 'DE', address: 'Industriestrasse 1, Stuttgart', type: 'COMMERCIAL' },
+  endUser: {
+    name: 'Motoren Werke GmbH',
+    country: 'DE',
+    address: 'Industriestrasse 1, Stuttgart',
+    type: 'COMMERCIAL',
+  },
   endUse: { description: 'Electric vehicle traction motors', military: false },
   ...overrides,
 });
+
+/** Goods worth exactly the default sign-off threshold (USD 1,000,000): an approval needs a senior sign-off. */
+export const highValueGoods = (): GoodsItem[] => [
+  {
+    description: 'Terbium oxide',
+    element: 'TERBIUM',
+    form: 'OXIDE',
+    controlCode: '1C903',
+    quantityKg: 900,
+    valueUsd: 1_000_000,
+  },
+];
 
 let documentCounter = 0;
 
@@ -224,7 +255,10 @@ function advanceTo(flow: ApplicationFlow, status: Status, options: InStatusOptio
       return;
     case 'INFORMATION_REQUESTED':
       advanceTo(flow, 'UNDER_REVIEW', { ...options, heldBy: holder });
-      flow.apply('request-information', holder, { questions: ['Who owns the end user?'], dueInWorkingDays: 5 });
+      flow.apply('request-information', holder, {
+        questions: ['Who owns the end user?'],
+        dueInWorkingDays: 5,
+      });
       if (heldBy === null) flow.apply('release', holder, {});
       return;
     case 'PENDING_SIGN_OFF':
@@ -234,12 +268,16 @@ function advanceTo(flow: ApplicationFlow, status: Status, options: InStatusOptio
         return;
       }
       advanceTo(flow, 'UNDER_REVIEW', { ...options, heldBy: holder });
-      flow.apply('deny', holder, { reasons: ['RISK_OF_DIVERSION'], note: 'End user links to a re-exporter.' });
+      flow.apply('deny', holder, {
+        reasons: ['RISK_OF_DIVERSION'],
+        note: 'End user links to a re-exporter.',
+      });
       return;
     case 'APPROVED':
       advanceTo(flow, 'UNDER_REVIEW', { ...options, heldBy: holder });
       flow.apply('approve', holder, { validityMonths: 12, conditions: ['No re-export'] });
-      if (flow.application.status === 'PENDING_SIGN_OFF') flow.apply('sign-off', otherSenior(holder), { agree: true });
+      if (flow.application.status === 'PENDING_SIGN_OFF')
+        flow.apply('sign-off', otherSenior(holder), { agree: true });
       return;
     case 'DENIED':
       if (heldBy === null) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ActionInputs, allowedActions, applyAction } from '#domain/apply-action.ts';
 import { DomainError } from '#domain/errors.ts';
-import { type Action, ACTIONS, STATUSES, type Status } from '#domain/lifecycle.ts';
+import { ACTIONS, type Action, STATUSES, type Status } from '#domain/lifecycle.ts';
 import { type Actor, type Application, ApplicationSchema, type UserActor } from '#domain/schemas.ts';
 import {
   applicant,
@@ -44,7 +44,11 @@ const REVIEWERS: readonly Performer[] = ['reviewer', 'senior-reviewer'];
 
 const RULES: Record<Exclude<Action, 'create'>, Rule> = {
   update: { from: ['DRAFT'], to: 'same', who: ['applicant'] },
-  'add-document': { from: ['DRAFT', 'END_USER_DOCS', 'INFORMATION_REQUESTED'], to: 'same', who: ['applicant'] },
+  'add-document': {
+    from: ['DRAFT', 'END_USER_DOCS', 'INFORMATION_REQUESTED'],
+    to: 'same',
+    who: ['applicant'],
+  },
   'remove-document': { from: ['DRAFT', 'END_USER_DOCS'], to: 'same', who: ['applicant'] },
   'complete-details': { from: ['DRAFT'], to: ['END_USER_DOCS'], who: ['applicant'] },
   reopen: { from: ['END_USER_DOCS'], to: ['DRAFT'], who: ['applicant'] },
@@ -164,7 +168,9 @@ function expectedOutcome(
     case 'assigned-to-caller':
       return assignedTo === actor.sub ? OK : error(403, 'NOT_ASSIGNED');
     case 'not-the-recommender':
-      return application.recommendation?.recommendedBy === actor.sub ? error(403, 'SEPARATION_OF_DUTIES') : OK;
+      return application.recommendation?.recommendedBy === actor.sub
+        ? error(403, 'SEPARATION_OF_DUTIES')
+        : OK;
     default:
       return OK;
   }
@@ -229,7 +235,10 @@ function fixtureFor(situation: Situation): { application: Application; now: Date
     fixture = { application: flow.application, now: flow.now };
     built.set(situation, fixture);
   }
-  return { application: structuredClone(fixture.application), now: new Date(fixture.now.getTime() + MINUTE_MS) };
+  return {
+    application: structuredClone(fixture.application),
+    now: new Date(fixture.now.getTime() + MINUTE_MS),
+  };
 }
 
 function attempt(
@@ -240,13 +249,19 @@ function attempt(
   ifMatch?: number,
 ): { result?: ReturnType<typeof applyAction>; error?: DomainError } {
   try {
-    const result = applyAction(application, action, caller.actor, inputFor(action as Exclude<Action, 'create'>, application), {
-      now,
-      requestId: 'req-matrix',
-      config: testConfig(),
-      licenceNumber: 'EXL-2025-000001',
-      ifMatch,
-    });
+    const result = applyAction(
+      application,
+      action,
+      caller.actor,
+      inputFor(action as Exclude<Action, 'create'>, application),
+      {
+        now,
+        requestId: 'req-matrix',
+        config: testConfig(),
+        licenceNumber: 'EXL-2025-000001',
+        ifMatch,
+      },
+    );
     return { result };
   } catch (thrown) {
     if (thrown instanceof DomainError) return { error: thrown };
@@ -254,9 +269,10 @@ function attempt(
   }
 }
 
-const label = (expected: Expected): string => (expected.ok ? 'allowed' : `${expected.status} ${expected.code}`);
+const label = (expected: Expected): string =>
+  expected.ok ? 'allowed' : `${expected.status} ${expected.code}`;
 
-const cases = SITUATIONS.slice(0, 2).flatMap((situation) =>
+const cases = SITUATIONS.flatMap((situation) =>
   CALLERS.flatMap((caller) => RULED_ACTIONS.map((action) => ({ situation, caller, action }))),
 );
 
@@ -282,7 +298,13 @@ describe('applyAction transition table', () => {
     cases.map(({ situation, caller, action }) => {
       const { application } = fixtureFor(situation);
       const expected = expectedOutcome(action, situation, application, caller, false);
-      return [caller.label, action, describeSituation(situation), label(expected), { situation, caller, action }] as const;
+      return [
+        caller.label,
+        action,
+        describeSituation(situation),
+        label(expected),
+        { situation, caller, action },
+      ] as const;
     }),
   )('%s → %s in %s: %s', (_caller, _action, _situation, _label, { situation, caller, action }) => {
     const { application, now } = fixtureFor(situation);
@@ -299,9 +321,9 @@ describe('applyAction transition table', () => {
       if (!result) throw new Error('no result');
       const rule = RULES[action];
       const next = result.application;
-      if (rule.to === 'same') expect(next.status).toBe(situation.status);
-      else expect(rule.to).toContain(next.status);
       if (result.event) {
+        if (rule.to === 'same') expect(next.status).toBe(situation.status);
+        else expect(rule.to).toContain(next.status);
         expect(result.event).toMatchObject({
           seq: application.version + 1,
           action,
@@ -315,7 +337,8 @@ describe('applyAction transition table', () => {
       } else {
         // Only a repeated claim or a timer that fired early change nothing.
         const repeatedClaim = action === 'claim' && application.assignedTo === caller.actor.sub;
-        const earlyTimer = (action === 'abandon' || action === 'information-overdue') && result.wakeAt !== undefined;
+        const earlyTimer =
+          (action === 'abandon' || action === 'information-overdue') && result.wakeAt !== undefined;
         expect(repeatedClaim || earlyTimer).toBe(true);
         expect(next).toEqual(application);
       }
@@ -352,12 +375,18 @@ describe('applyAction transition table', () => {
 
 describe('applyAction create', () => {
   it('creates a DRAFT in the applicant’s org as version 1', () => {
-    const result = applyAction(null, 'create', applicant('alice', 'acme'), {}, {
-      now: T0,
-      requestId: 'req-1',
-      config: testConfig(),
-      applicationId: 'app_1',
-    });
+    const result = applyAction(
+      null,
+      'create',
+      applicant('alice', 'acme'),
+      {},
+      {
+        now: T0,
+        requestId: 'req-1',
+        config: testConfig(),
+        applicationId: 'app_1',
+      },
+    );
     expect(result.application).toMatchObject({
       applicationId: 'app_1',
       orgId: 'acme',
@@ -378,14 +407,26 @@ describe('applyAction create', () => {
     ['system', system('screen')],
   ] as const)('refuses a %s with 403 FORBIDDEN', (_label, actor) => {
     expect(() =>
-      applyAction(null, 'create', actor, {}, { now: T0, requestId: 'r', config: testConfig(), applicationId: 'app_1' }),
+      applyAction(
+        null,
+        'create',
+        actor,
+        {},
+        { now: T0, requestId: 'r', config: testConfig(), applicationId: 'app_1' },
+      ),
     ).toThrow(expect.objectContaining({ status: 403, code: 'FORBIDDEN' }));
   });
 
   it('refuses an applicant without an org with 403 FORBIDDEN', () => {
     const orgless: UserActor = { kind: 'user', sub: 'alice', org: null, roles: ['applicant'] };
     expect(() =>
-      applyAction(null, 'create', orgless, {}, { now: T0, requestId: 'r', config: testConfig(), applicationId: 'a' }),
+      applyAction(
+        null,
+        'create',
+        orgless,
+        {},
+        { now: T0, requestId: 'r', config: testConfig(), applicationId: 'a' },
+      ),
     ).toThrow(expect.objectContaining({ status: 403, code: 'FORBIDDEN' }));
   });
 });
@@ -413,18 +454,26 @@ describe('applyAction error precedence', () => {
 
   it('answers 404 for a missing application before anything else', () => {
     expect(() =>
-      applyAction(null, 'approve', auditor(), { validityMonths: 1, conditions: [] }, {
-        now: T0,
-        requestId: 'r',
-        config: testConfig(),
-        ifMatch: 99,
-      }),
+      applyAction(
+        null,
+        'approve',
+        auditor(),
+        { validityMonths: 1, conditions: [] },
+        {
+          now: T0,
+          requestId: 'r',
+          config: testConfig(),
+          ifMatch: 99,
+        },
+      ),
     ).toThrow(expect.objectContaining({ status: 404, code: 'NOT_FOUND' }));
   });
 
   it('answers 404, not 403, to another org’s applicant attempting a system action', () => {
     const flow = applicationIn('DRAFT');
-    expect(attemptOn(flow.application, 'abandon', applicant('bob', 'globex'), {}, { now: flow.now })).toMatchObject({
+    expect(
+      attemptOn(flow.application, 'abandon', applicant('bob', 'globex'), {}, { now: flow.now }),
+    ).toMatchObject({
       status: 404,
     });
   });
@@ -450,7 +499,11 @@ describe('applyAction error precedence', () => {
   it('answers 403 FORBIDDEN to a user requesting a system action, even in its status', () => {
     const flow = applicationIn('SUBMITTED');
     const outcome = attemptOn(flow.application, 'screening-cleared', senior(), {}, { now: flow.now });
-    expect(outcome).toMatchObject({ status: 403, code: 'FORBIDDEN', message: expect.stringContaining('system action') });
+    expect(outcome).toMatchObject({
+      status: 403,
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('system action'),
+    });
   });
 
   it('answers 412, not 409, when If-Match is stale and the transition is invalid', () => {
@@ -471,9 +524,15 @@ describe('applyAction error precedence', () => {
 
   it('answers 409, not 403 NOT_ASSIGNED, when the transition is invalid and the caller is not assigned', () => {
     const flow = applicationIn('INFORMATION_REQUESTED', { heldBy: reviewer('ralph') });
-    const outcome = attemptOn(flow.application, 'approve', reviewer('rita'), { validityMonths: 12, conditions: [] }, {
-      now: flow.now,
-    });
+    const outcome = attemptOn(
+      flow.application,
+      'approve',
+      reviewer('rita'),
+      { validityMonths: 12, conditions: [] },
+      {
+        now: flow.now,
+      },
+    );
     expect(outcome).toMatchObject({
       status: 409,
       code: 'INVALID_TRANSITION',
@@ -495,13 +554,25 @@ describe('applyAction error precedence', () => {
 
   it('answers 412, not 422, to complete-details of an incomplete draft with a stale If-Match', () => {
     const flow = draftApplication({ details: {} });
-    const outcome = attemptOn(flow.application, 'complete-details', flow.owner, {}, { now: flow.now, ifMatch: 7 });
+    const outcome = attemptOn(
+      flow.application,
+      'complete-details',
+      flow.owner,
+      {},
+      { now: flow.now, ifMatch: 7 },
+    );
     expect(outcome).toMatchObject({ status: 412 });
   });
 
   it('answers 403 SEPARATION_OF_DUTIES to the recommender signing off', () => {
     const flow = applicationIn('PENDING_SIGN_OFF', { heldBy: senior('sam') });
-    const outcome = attemptOn(flow.application, 'sign-off', senior('sam'), { agree: true }, { now: flow.now });
+    const outcome = attemptOn(
+      flow.application,
+      'sign-off',
+      senior('sam'),
+      { agree: true },
+      { now: flow.now },
+    );
     expect(outcome).toMatchObject({ status: 403, code: 'SEPARATION_OF_DUTIES' });
   });
 });
@@ -573,7 +644,9 @@ describe('allowedActions', () => {
   });
 
   it('offers the workflow its timer and screening actions', () => {
-    expect(allowedActions(applicationIn('DRAFT').application, system('system-transition'))).toEqual(['abandon']);
+    expect(allowedActions(applicationIn('DRAFT').application, system('system-transition'))).toEqual([
+      'abandon',
+    ]);
     expect(sorted(allowedActions(applicationIn('SUBMITTED').application, system('screen')))).toEqual(
       sorted(['screening-cleared', 'screening-matched', 'screening-refused', 'screening-failed']),
     );
