@@ -568,7 +568,9 @@ function seal(
     seq: next.version + 1,
     at,
     actor:
-      actor.kind === 'user' ? { kind: 'user', sub: actor.sub, org: actor.org, roles: [...actor.roles] } : actor,
+      actor.kind === 'user'
+        ? { kind: 'user', sub: actor.sub, org: actor.org, roles: [...actor.roles] }
+        : actor,
     action,
     fromStatus: previous?.status ?? null,
     toStatus: next.status,

@@ -1,5 +1,4 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, endOfDay, format, isWeekend, startOfDay } from 'date-fns';
 import type { Calendar, DomainConfig } from './config.ts';
 import type { LegalClock, Pause } from './schemas.ts';
 
@@ -9,36 +8,59 @@ import type { LegalClock, Pause } from './schemas.ts';
  * Day 1 is the first working day after submission. A working day with any pause in it does not
  * count (an information request stops the clock for the whole day). The clock stops at a final
  * status. All functions are pure: `now` is passed in.
+ *
+ * Local dates are handled as "civil days": a Date at UTC midnight of the local calendar date, so
+ * the day loops are plain arithmetic; only the conversions in and out use the time zone.
  */
 
 /** Guards the day loops: no clock runs for longer than this. */
 const MAX_DAYS = 3 * 366;
+const DAY_MS = 86_400_000;
 
 type ClockCalendar = Pick<DomainConfig, 'timeZone' | 'calendar'>;
 
-const dayKey = (day: Date): string => format(day, 'yyyy-MM-dd');
-const localStartOfDay = (instant: Date, timeZone: string): TZDate =>
-  startOfDay(new TZDate(instant.getTime(), timeZone));
+/** The local calendar date of an instant, as a civil day. */
+function civilDay(instant: Date, timeZone: string): Date {
+  const local = new TZDate(instant.getTime(), timeZone);
+  return new Date(Date.UTC(local.getFullYear(), local.getMonth(), local.getDate()));
+}
 
-const endOfLocalDay = (day: Date): string => new Date(endOfDay(day).getTime()).toISOString();
+const dayKey = (day: Date): string => day.toISOString().slice(0, 10);
+const nextDay = (day: Date): Date => new Date(day.getTime() + DAY_MS);
 
+/** The last millisecond of a civil day in the authority's time zone, as an ISO instant. */
+function endOfLocalDay(day: Date, timeZone: string): string {
+  const end = new TZDate(
+    day.getUTCFullYear(),
+    day.getUTCMonth(),
+    day.getUTCDate(),
+    23,
+    59,
+    59,
+    999,
+    timeZone,
+  );
+  return new Date(end.getTime()).toISOString();
+}
+
+/** Whether a civil day (its UTC date) is a working day of the calendar. */
 export function isWorkingDay(day: Date, calendar: Calendar): boolean {
   const key = dayKey(day);
   if (calendar.holidays.includes(key)) return false;
   if (calendar.extraWorkingDays.includes(key)) return true;
-  return !isWeekend(day);
+  const weekday = day.getUTCDay();
+  return weekday !== 0 && weekday !== 6;
 }
 
 /** Local dates touched by any pause (an open pause runs until `now`). */
 function pausedDays(pauses: readonly Pause[], now: Date, timeZone: string): Set<string> {
   const days = new Set<string>();
   for (const pause of pauses) {
-    const last = dayKey(localStartOfDay(pause.to ? new Date(pause.to) : now, timeZone));
-    let day = localStartOfDay(new Date(pause.from), timeZone);
-    for (let i = 0; i < MAX_DAYS; i++) {
+    const last = civilDay(pause.to ? new Date(pause.to) : now, timeZone).getTime();
+    let day = civilDay(new Date(pause.from), timeZone);
+    for (let i = 0; i < MAX_DAYS && day.getTime() <= last; i++) {
       days.add(dayKey(day));
-      if (dayKey(day) >= last) break;
-      day = addDays(day, 1);
+      day = nextDay(day);
     }
   }
   return days;
@@ -47,9 +69,9 @@ function pausedDays(pauses: readonly Pause[], now: Date, timeZone: string): Set<
 /** Yields the counted working days after `start`, in order, skipping paused days. */
 function* countedDays(start: Date, pauses: readonly Pause[], now: Date, config: ClockCalendar) {
   const paused = pausedDays(pauses, now, config.timeZone);
-  let day = localStartOfDay(start, config.timeZone);
+  let day = civilDay(start, config.timeZone);
   for (let i = 0; i < MAX_DAYS; i++) {
-    day = addDays(day, 1);
+    day = nextDay(day);
     if (isWorkingDay(day, config.calendar) && !paused.has(dayKey(day))) yield day;
   }
 }
@@ -57,10 +79,10 @@ function* countedDays(start: Date, pauses: readonly Pause[], now: Date, config: 
 /** Working days elapsed at `now` (or at the stop). */
 export function workingDaysElapsed(clock: LegalClock, now: Date, config: ClockCalendar): number {
   if (!clock.startedAt) return 0;
-  const end = dayKey(localStartOfDay(clock.stoppedAt ? new Date(clock.stoppedAt) : now, config.timeZone));
+  const end = civilDay(clock.stoppedAt ? new Date(clock.stoppedAt) : now, config.timeZone).getTime();
   let elapsed = 0;
   for (const day of countedDays(new Date(clock.startedAt), clock.pauses, now, config)) {
-    if (dayKey(day) > end) break;
+    if (day.getTime() > end) break;
     elapsed++;
   }
   return elapsed;
@@ -74,7 +96,7 @@ export function dueAt(clock: LegalClock, now: Date, config: ClockCalendar): stri
   if (!clock.startedAt) return null;
   let count = 0;
   for (const day of countedDays(new Date(clock.startedAt), clock.pauses, now, config)) {
-    if (++count === clock.workingDaysLimit) return endOfLocalDay(day);
+    if (++count === clock.workingDaysLimit) return endOfLocalDay(day, config.timeZone);
   }
   return null;
 }
@@ -83,15 +105,15 @@ export function dueAt(clock: LegalClock, now: Date, config: ClockCalendar): stri
 export function addWorkingDays(from: Date, workingDays: number, config: ClockCalendar): string {
   let count = 0;
   for (const day of countedDays(from, [], from, config)) {
-    if (++count === workingDays) return endOfLocalDay(day);
+    if (++count === workingDays) return endOfLocalDay(day, config.timeZone);
   }
   throw new RangeError(`no ${workingDays} working days within ${MAX_DAYS} days`);
 }
 
 /** Working days from `now` until `due` (negative when overdue). */
 export function workingDaysUntil(due: string, now: Date, config: ClockCalendar): number {
-  const dueDay = dayKey(localStartOfDay(new Date(due), config.timeZone));
-  const today = dayKey(localStartOfDay(now, config.timeZone));
+  const dueDay = dayKey(civilDay(new Date(due), config.timeZone));
+  const today = dayKey(civilDay(now, config.timeZone));
   // Due today is 0, counted by the "ahead" branch (the "behind" one would give -0).
   if (dueDay < today) {
     let behind = 0;
