@@ -10,6 +10,7 @@ import {
   PreconditionFailedError,
   VersionConflictError,
 } from './errors.ts';
+import { workingDaysElapsed } from './legal-clock.ts';
 import type { Action, SystemAction } from './lifecycle.ts';
 import type { ApplicationRepository, BlobStore, ListQuery, Page, StoredApplication } from './ports.ts';
 import type {
@@ -225,4 +226,28 @@ export async function verifyAuditTrail(
   if (!hasRole(actor, 'auditor', 'operator'))
     throw new ForbiddenError('Only auditors and operators verify audit trails.');
   return verifyChain(await deps.repository.auditEvents(applicationId), application);
+}
+
+const PENDING_STATUSES = ['SUBMITTED', 'UNDER_REVIEW', 'INFORMATION_REQUESTED', 'PENDING_SIGN_OFF'] as const;
+
+/** Applications awaiting a decision and the longest wait so far, in working days of the legal clock. */
+export async function backlog(
+  deps: Dependencies,
+): Promise<{ pending: number; oldestPendingWorkingDays: number }> {
+  const now = deps.now();
+  let pending = 0;
+  let oldestPendingWorkingDays = 0;
+  for (const status of PENDING_STATUSES) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.repository.listAll({ status, limit: 100, cursor, submittedOnly: false });
+      for (const application of page.items) {
+        pending++;
+        const elapsed = workingDaysElapsed(application.clock, now, deps.config);
+        oldestPendingWorkingDays = Math.max(oldestPendingWorkingDays, elapsed);
+      }
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+  }
+  return { pending, oldestPendingWorkingDays };
 }
