@@ -1,15 +1,28 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { clock } from '../functions/adapters/clock.ts';
 import { tableNamesFromEnv } from '../functions/adapters/table-definitions.ts';
 import { startApiServer } from './api-server.ts';
 import { createTablesIfMissing } from './create-tables.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadOrCreateSigningKeys } from './jwt.ts';
+import {
+  LOCAL_DEFINITION_SUBSTITUTIONS,
+  LOCAL_FUNCTION_NAMES,
+  lambdaContext,
+  workflowLambdas,
+} from './lambdas.ts';
+import { startLocalStepFunctions } from './stepfunctions/index.ts';
+import { startStreamPoller } from './stream-poller.ts';
 
 /**
  * The whole system on one machine: DynamoDB Local, the API server and (with the workflow) the
- * local Step Functions endpoint. The real handlers run unchanged; the AWS SDK clients reach the
- * local endpoints through AWS_ENDPOINT_URL_* variables, set here before the handlers load.
+ * local Step Functions endpoint running the real ASL, the stream poller feeding the relay, and the
+ * reconciler at start-up and every minute. The real handlers run unchanged; the AWS SDK clients
+ * reach the local endpoints through AWS_ENDPOINT_URL_* variables, set here before the handlers load
+ * (so one process serves one stack configuration: a restart must reuse the same ports and tables).
  */
 export interface LocalStackOptions {
   port: number;
@@ -18,12 +31,27 @@ export interface LocalStackOptions {
   inMemory: boolean;
   /** Use an already running DynamoDB (tests share one) instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
+  /** Run the workflow (Step Functions endpoint, stream poller, reconciler); default true. */
+  workflow?: boolean;
+  /** Port of the local Step Functions endpoint; default 8083, 0 picks a free one. */
+  sfnPort?: number;
+  /** Prefix of the four table names, so test files can each have their own tables. */
+  tablePrefix?: string;
+  /** How often the reconciler runs after its start-up run; default one minute. */
+  reconcileEveryMs?: number;
 }
 
 export interface LocalStack {
   url: string;
+  /** The local Step Functions endpoint, when the workflow runs. */
+  sfnEndpoint?: string;
   stop(): Promise<void>;
 }
+
+export const STATE_MACHINE_NAME = 'licence-lifecycle';
+const ASL_PATH = new URL('../statemachines/licence-lifecycle.asl.json', import.meta.url);
+const RECONCILE_EVERY_MS = 60_000;
+const logger = new Logger({ serviceName: 'local-stack' });
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const stoppers: Array<() => Promise<void>> = [];
@@ -35,6 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     process.env.LOCAL_DATA_DIR = options.dataDir;
+    if (options.tablePrefix !== undefined) setTableNames(options.tablePrefix);
     let endpoint = options.dynamodbEndpoint;
     if (!endpoint) {
       const dynamodb = await startDynamoDbLocal({
@@ -49,14 +78,84 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = endpoint;
     await createTablesIfMissing(new DynamoDBClient({ endpoint }), tableNamesFromEnv());
 
+    let sfnEndpoint: string | undefined;
+    if (options.workflow ?? true) {
+      sfnEndpoint = await startWorkflow(options, stoppers);
+    } else {
+      delete process.env.STATE_MACHINE_ARN;
+    }
+
     const keys = await loadOrCreateSigningKeys(options.dataDir);
     // Loaded only now, so their SDK clients see the local endpoints.
     const { handler } = await import('../functions/handlers/api.ts');
     const api = await startApiServer({ port: options.port, handler, keys, publicPaths: ['/health'] });
     stoppers.push(api.stop);
-    return { url: api.url, stop };
+    return { url: api.url, ...(sfnEndpoint && { sfnEndpoint }), stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+function setTableNames(prefix: string): void {
+  process.env.APPLICATIONS_TABLE = `${prefix}Applications`;
+  process.env.AUDIT_TABLE = `${prefix}AuditEvents`;
+  process.env.IDEMPOTENCY_TABLE = `${prefix}Idempotency`;
+  process.env.COUNTERS_TABLE = `${prefix}Counters`;
+}
+
+/**
+ * The Step Functions endpoint with the real ASL, then the stream poller; once the poller has relayed
+ * what the stream held, the reconciler runs (so it does not race records still to be relayed), then
+ * every `reconcileEveryMs`. Returns the endpoint.
+ */
+async function startWorkflow(
+  options: LocalStackOptions,
+  stoppers: Array<() => Promise<void>>,
+): Promise<string> {
+  const stepFunctions = await startLocalStepFunctions({
+    port: options.sfnPort ?? 8083,
+    stateMachines: [
+      {
+        name: STATE_MACHINE_NAME,
+        definition: await readFile(ASL_PATH, 'utf8'),
+        substitutions: LOCAL_DEFINITION_SUBSTITUTIONS,
+      },
+    ],
+    lambdas: workflowLambdas(),
+    clock,
+  });
+  stoppers.push(stepFunctions.stop);
+  process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
+  process.env.STATE_MACHINE_ARN = stepFunctions.stateMachineArn(STATE_MACHINE_NAME);
+
+  const [relay, reconciler] = await Promise.all([
+    import('../functions/handlers/relay.ts'),
+    import('../functions/handlers/reconciler.ts'),
+  ]);
+  const poller = await startStreamPoller({
+    tableName: tableNamesFromEnv().applications,
+    relay: (event) => relay.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.relay)),
+    checkpointFile: join(options.dataDir, 'stream-checkpoints', `${tableNamesFromEnv().applications}.json`),
+  });
+  stoppers.push(poller.stop);
+
+  const runReconciler = async () => {
+    try {
+      await reconciler.handler(undefined, lambdaContext(LOCAL_FUNCTION_NAMES.reconciler));
+    } catch (error) {
+      logger.error('the reconciler failed', { error });
+    }
+  };
+  let running = runReconciler();
+  await running;
+  const timer = setInterval(() => {
+    running = running.then(runReconciler);
+  }, options.reconcileEveryMs ?? RECONCILE_EVERY_MS);
+  timer.unref();
+  stoppers.push(async () => {
+    clearInterval(timer);
+    await running;
+  });
+  return stepFunctions.endpoint;
 }

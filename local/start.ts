@@ -19,6 +19,7 @@ try {
   const stack = await startLocalStack({
     port: port('PORT', 3000),
     dynamodbPort: port('DYNAMODB_PORT', 8000),
+    sfnPort: port('SFN_PORT', 8083),
     dataDir: localDataDir(),
     inMemory: values['in-memory'] === true,
   });

@@ -1,2 +1,124 @@
-// Placeholder: implemented in the core/workflow issues.
-export const handler = async (): Promise<void> => {};
+import type { Context } from 'aws-lambda';
+import { clock } from '../adapters/clock.ts';
+import { config } from '../adapters/config.ts';
+import { logger as processLogger } from '../adapters/observability.ts';
+import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
+import { WorkflowItems } from '../adapters/workflow-items.ts';
+import type { DomainConfig } from '../domain/config.ts';
+import { isFinal } from '../domain/lifecycle.ts';
+import type { StoredApplication, WorkflowEngine } from '../domain/ports.ts';
+import { workflowData } from '../domain/timers.ts';
+import { HUMAN_STEP_STATUSES, STATE_FOR_STATUS, statusForState } from '../domain/workflow-states.ts';
+
+/** Fields go with each log call: locally all handlers share a process, so no keys are appended. */
+const logger = processLogger.createChild();
+
+/**
+ * The safety net (scheduled on AWS; at start-up and every minute locally). For every non-final
+ * application, its current execution `<applicationId>-<generation>`:
+ * - missing (a lost INSERT record, or a local restart): started, from the persisted status;
+ * - ended (failed, timed out, aborted): the next generation is started from the persisted status;
+ * - waiting in a human step that no longer matches the status (a lost wake-up) for longer than the
+ *   grace period: woken with the current status, using the task token from its history — or, if
+ *   none can be found, stopped and replaced by the next generation.
+ * Applications that became final within the last day are checked for the last case only (their
+ * final wake-up may have been lost); nothing is started for them.
+ */
+export interface ReconcileSummary {
+  checked: number;
+  started: number;
+  woken: number;
+}
+
+export interface ReconcilerDependencies {
+  items: Pick<WorkflowItems, 'toReconcile' | 'advanceGeneration'>;
+  workflow: WorkflowEngine;
+  now: () => Date;
+  config: DomainConfig;
+  /** How long a status change may wait for its relay before it counts as lost. */
+  graceMs: number;
+}
+
+type Repair = 'started' | 'woken' | null;
+
+const FINAL_LOOKBACK_MS = 24 * 60 * 60 * 1000;
+const HUMAN_STEP_STATES = new Set<string>(HUMAN_STEP_STATUSES.map((status) => STATE_FOR_STATUS[status]));
+
+/** One application's failure does not stop the walk; the failures are thrown together at its end. */
+export async function reconcile(deps: ReconcilerDependencies): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = { checked: 0, started: 0, woken: 0 };
+  const failures: unknown[] = [];
+  const finalSince = new Date(deps.now().getTime() - FINAL_LOOKBACK_MS).toISOString();
+  for await (const stored of deps.items.toReconcile(finalSince)) {
+    summary.checked += 1;
+    try {
+      const repair = await reconcileOne(deps, stored);
+      if (repair) summary[repair] += 1;
+    } catch (error) {
+      logger.error('reconciling an application failed', {
+        applicationId: stored.application.applicationId,
+        error,
+      });
+      failures.push(error);
+    }
+  }
+  logger.info('reconciled', { ...summary, failed: failures.length });
+  if (failures.length > 0)
+    throw new AggregateError(failures, `${failures.length} application(s) not reconciled`);
+  return summary;
+}
+
+async function reconcileOne(
+  deps: ReconcilerDependencies,
+  { application, workflow }: StoredApplication,
+): Promise<Repair> {
+  const { applicationId } = application;
+  const { generation } = workflow;
+  const final = isFinal(application.status);
+  const dataFor = (forGeneration: number) =>
+    workflowData(application, forGeneration, deps.now(), deps.config);
+  const execution = await deps.workflow.describe(applicationId, generation);
+  if (!execution) return !final && (await deps.workflow.start(dataFor(generation))) ? 'started' : null;
+  if (execution.status !== 'RUNNING')
+    return final ? null : startNextGeneration(deps, applicationId, generation, dataFor);
+
+  const waitingIn = execution.currentState;
+  if (!waitingIn || waitingIn === STATE_FOR_STATUS[application.status] || !HUMAN_STEP_STATES.has(waitingIn))
+    return null;
+  if (deps.now().getTime() - Date.parse(application.updatedAt) < deps.graceMs) return null;
+  logger.warn('execution waits in a step that no longer matches the status', {
+    applicationId,
+    waitingIn,
+    waitingFor: statusForState(waitingIn),
+    status: application.status,
+  });
+  const token = await deps.workflow.waitingToken(applicationId, generation, waitingIn);
+  if (token && (await deps.workflow.sendTaskSuccess(token, dataFor(generation)))) return 'woken';
+  await deps.workflow.stop(applicationId, generation, 'Replaced by the reconciler: its wake-up was lost.');
+  return final ? null : startNextGeneration(deps, applicationId, generation, dataFor);
+}
+
+async function startNextGeneration(
+  deps: ReconcilerDependencies,
+  applicationId: string,
+  generation: number,
+  dataFor: (generation: number) => ReturnType<typeof workflowData>,
+): Promise<Repair> {
+  // The conditional bump makes concurrent reconcilers start one generation, not two.
+  if (!(await deps.items.advanceGeneration(applicationId, generation))) return null;
+  await deps.workflow.start(dataFor(generation + 1));
+  logger.info('next generation started', { applicationId, generation: generation + 1 });
+  return 'started';
+}
+
+const GRACE_MS = 60_000;
+const deps: ReconcilerDependencies = {
+  items: new WorkflowItems(),
+  workflow: new StepFunctionsWorkflow(),
+  now: () => clock.now(),
+  config,
+  graceMs: GRACE_MS,
+};
+
+export const handler = async (_event?: unknown, _context?: Context): Promise<ReconcileSummary> =>
+  reconcile(deps);

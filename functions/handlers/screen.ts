@@ -1,2 +1,107 @@
-// Placeholder: implemented in the core/workflow issues.
-export const handler = async (): Promise<void> => {};
+import { readFile } from 'node:fs/promises';
+import type { Context } from 'aws-lambda';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import bundledList from '../../data/denied-parties.json' with { type: 'json' };
+import { blobStoreFromEnv } from '../adapters/blobs.ts';
+import { clock } from '../adapters/clock.ts';
+import { config } from '../adapters/config.ts';
+import { DynamoApplicationRepository } from '../adapters/dynamodb.ts';
+import { logger as processLogger } from '../adapters/observability.ts';
+import type { WorkflowData } from '../domain/ports.ts';
+import type { Application } from '../domain/schemas.ts';
+import {
+  type DeniedPartyList,
+  DeniedPartyListSchema,
+  hadRecentApprovalForEndUser,
+  screenApplication,
+} from '../domain/screening.ts';
+import { workflowData } from '../domain/timers.ts';
+import { applySystemAction, type Dependencies } from '../domain/use-cases.ts';
+
+/** Fields go with each log call: locally all handlers share a process, so no keys are appended. */
+const logger = processLogger.createChild();
+
+/**
+ * The workflow's Screening step: screens a SUBMITTED application against the denied-party list and
+ * applies the outcome through the domain (actor `system:screen`). Idempotent: an application that
+ * is no longer SUBMITTED (withdrawn meanwhile, or screened by an earlier attempt) is answered as it is.
+ * A list that cannot be read or is invalid fails the step; the state machine retries, then routes
+ * to `screening-failed`.
+ */
+const ScreenPayload = z.object({
+  applicationId: z.string().min(1).max(64),
+  generation: z.number().int().min(1),
+});
+
+/** The bundled list, or the file named by DENIED_PARTY_LIST_FILE (read at every screening). */
+export async function loadDeniedPartyList(env: NodeJS.ProcessEnv = process.env): Promise<DeniedPartyList> {
+  const file = env.DENIED_PARTY_LIST_FILE;
+  const raw: unknown = file ? JSON.parse(await readFile(file, 'utf8')) : bundledList;
+  return DeniedPartyListSchema.parse(raw);
+}
+
+const APPROVAL_PAGES = 10;
+
+/** The org's APPROVED applications, newest first, bounded (a per-org end-user index can replace this). */
+async function approvedOfOrg(deps: Dependencies, orgId: string): Promise<Application[]> {
+  const approved: Application[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < APPROVAL_PAGES; page++) {
+    const result = await deps.repository.listByOrg(orgId, { status: 'APPROVED', limit: 100, cursor });
+    approved.push(...result.items);
+    if (!result.cursor) break;
+    cursor = result.cursor;
+  }
+  return approved;
+}
+
+export async function screen(
+  deps: Dependencies,
+  payload: z.infer<typeof ScreenPayload>,
+  requestId: string,
+): Promise<WorkflowData> {
+  const stored = await deps.repository.get(payload.applicationId);
+  if (!stored) throw new Error(`application ${payload.applicationId} does not exist`);
+  let application = stored.application;
+  if (application.status === 'SUBMITTED') {
+    const list = await loadDeniedPartyList();
+    const now = deps.now();
+    const recent = hadRecentApprovalForEndUser(
+      application,
+      await approvedOfOrg(deps, application.orgId),
+      now,
+    );
+    const { action, outcome } = screenApplication(application, list, recent);
+    ({ application } = await applySystemAction(
+      deps,
+      'screen',
+      application.applicationId,
+      action,
+      outcome,
+      requestId,
+    ));
+    logger.info('screened', {
+      applicationId: application.applicationId,
+      requestId,
+      action,
+      listVersion: list.version,
+      flags: outcome.flags,
+      status: application.status,
+    });
+  }
+  return workflowData(application, payload.generation, deps.now(), deps.config);
+}
+
+const deps: Dependencies = {
+  repository: new DynamoApplicationRepository(),
+  blobs: blobStoreFromEnv(),
+  config,
+  now: () => clock.now(),
+  newId: (prefix) => `${prefix}_${ulid()}`,
+};
+
+export const handler = async (event: unknown, context: Context): Promise<WorkflowData> => {
+  const payload = ScreenPayload.parse(event);
+  return screen(deps, payload, context.awsRequestId);
+};

@@ -1,2 +1,69 @@
-// Placeholder: implemented in the core/workflow issues.
-export const handler = async (): Promise<void> => {};
+import type { Context } from 'aws-lambda';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import { blobStoreFromEnv } from '../adapters/blobs.ts';
+import { clock } from '../adapters/clock.ts';
+import { config } from '../adapters/config.ts';
+import { DynamoApplicationRepository } from '../adapters/dynamodb.ts';
+import { logger as processLogger } from '../adapters/observability.ts';
+import type { WorkflowData } from '../domain/ports.ts';
+import { workflowData } from '../domain/timers.ts';
+import { applySystemAction, type Dependencies } from '../domain/use-cases.ts';
+
+/** Fields go with each log call: locally all handlers share a process, so no keys are appended. */
+const logger = processLogger.createChild();
+
+/**
+ * Timers and the screening Catch: `abandon`, `information-overdue` and `screening-failed` through the
+ * domain (actor `system:system-transition`). A timer that fired before its rule applies (new
+ * activity, a later due date) changes nothing: the same status comes back with the remaining
+ * `timerSeconds`, so the state machine waits again. An action that no longer applies answers the
+ * current status.
+ */
+const SystemTransitionPayload = z.object({
+  applicationId: z.string().min(1).max(64),
+  generation: z.number().int().min(1),
+  action: z.enum(['abandon', 'information-overdue', 'screening-failed']),
+});
+type SystemTransitionPayload = z.infer<typeof SystemTransitionPayload>;
+
+const SCREENING_FAILED = 'Screening could not run: the screening step failed after its retries.';
+
+export async function systemTransition(
+  deps: Dependencies,
+  { applicationId, generation, action }: SystemTransitionPayload,
+  requestId: string,
+): Promise<WorkflowData> {
+  const result =
+    action === 'screening-failed'
+      ? await applySystemAction(
+          deps,
+          'system-transition',
+          applicationId,
+          action,
+          { error: SCREENING_FAILED },
+          requestId,
+        )
+      : await applySystemAction(deps, 'system-transition', applicationId, action, {}, requestId);
+  logger.info('system transition', {
+    applicationId,
+    requestId,
+    action,
+    status: result.application.status,
+    early: result.wakeAt !== undefined,
+  });
+  return workflowData(result.application, generation, deps.now(), deps.config);
+}
+
+const deps: Dependencies = {
+  repository: new DynamoApplicationRepository(),
+  blobs: blobStoreFromEnv(),
+  config,
+  now: () => clock.now(),
+  newId: (prefix) => `${prefix}_${ulid()}`,
+};
+
+export const handler = async (event: unknown, context: Context): Promise<WorkflowData> => {
+  const payload = SystemTransitionPayload.parse(event);
+  return systemTransition(deps, payload, context.awsRequestId);
+};

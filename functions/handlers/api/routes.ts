@@ -1,10 +1,7 @@
-import { ulid } from 'ulid';
-import { blobStoreFromEnv } from '../../adapters/blobs.ts';
-import { clock } from '../../adapters/clock.ts';
-import { config } from '../../adapters/config.ts';
-import { DynamoApplicationRepository } from '../../adapters/dynamodb.ts';
+import { createDependencies } from '../../adapters/dependencies.ts';
 import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
-import { actorFromClaims } from '../../domain/access.ts';
+import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
+import { actorFromClaims, hasRole } from '../../domain/access.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/lifecycle.ts';
 import {
@@ -19,13 +16,8 @@ import { applicationView } from '../../domain/views.ts';
 import type { Route, RouteRequest } from './router.ts';
 
 /** The REST routes of API.md: parse (zod) → one use case → respond. */
-export const deps: useCases.Dependencies = {
-  repository: new DynamoApplicationRepository(),
-  blobs: blobStoreFromEnv(),
-  config,
-  now: () => clock.now(),
-  newId: (prefix) => `${prefix}_${ulid()}`,
-};
+export const deps = createDependencies();
+const workflow = new StepFunctionsWorkflow();
 
 const caller = ({ event }: RouteRequest) =>
   actorFromClaims(event.requestContext.authorizer?.claims as Record<string, string> | undefined);
@@ -38,6 +30,17 @@ const view = (request: RouteRequest, application: Parameters<typeof applicationV
   applicationView(application, caller(request), deps.now(), deps.config);
 const withEtag = (status: number, application: ReturnType<typeof view>) =>
   json(status, application, { etag: `"${application.version}"` });
+
+/** The application whose execution an operator or auditor watches (404 if not visible, then 403). */
+async function watchedApplication(request: RouteRequest) {
+  const actor = caller(request);
+  const { application, workflow: meta } = await useCases.loadVisible(deps, actor, param(request, 'id'));
+  if (!hasRole(actor, 'operator', 'auditor')) {
+    throw new ForbiddenError('Only operators and auditors watch workflow executions.');
+  }
+  return { applicationId: application.applicationId, generation: meta.generation };
+}
+const noExecution = () => new NotFoundError('No workflow execution is known for this application.');
 
 const isHumanAction = (action: string): action is keyof typeof ActionBodySchemas =>
   action in ActionBodySchemas;
@@ -158,6 +161,28 @@ export const routes: Route[] = [
     methods: {
       GET: async (request) =>
         json(200, { items: await useCases.auditTrail(deps, caller(request), param(request, 'id')) }),
+    },
+  },
+  {
+    pattern: '/applications/:id/execution',
+    methods: {
+      GET: async (request) => {
+        const { applicationId, generation } = await watchedApplication(request);
+        const execution = await workflow.describe(applicationId, generation);
+        if (!execution) throw noExecution();
+        return json(200, execution);
+      },
+    },
+  },
+  {
+    pattern: '/applications/:id/execution/history',
+    methods: {
+      GET: async (request) => {
+        const { applicationId, generation } = await watchedApplication(request);
+        const events = await workflow.history(applicationId, generation);
+        if (!events) throw noExecution();
+        return json(200, { events });
+      },
     },
   },
   {

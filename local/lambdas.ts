@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import type { LocalLambda } from './stepfunctions/index.ts';
+
+/**
+ * The workflow's Lambda functions, run in-process: local function ARNs (the state machine's
+ * definition substitutions) mapped to the real handlers, each called with a Lambda-like context.
+ * The handlers create their SDK clients when they load, so they load only when first invoked.
+ */
+const ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function';
+
+export const LOCAL_FUNCTION_NAMES = {
+  awaitStep: 'licence-await-step',
+  screen: 'licence-screen',
+  systemTransition: 'licence-system-transition',
+  relay: 'licence-relay',
+  reconciler: 'licence-reconciler',
+} as const;
+
+export const localFunctionArn = (name: string): string => `${ARN_PREFIX}:${name}`;
+
+/** The ASL's `${...}` substitutions, as CDK passes them on AWS. */
+export const LOCAL_DEFINITION_SUBSTITUTIONS = {
+  AwaitStepFunctionArn: localFunctionArn(LOCAL_FUNCTION_NAMES.awaitStep),
+  ScreenFunctionArn: localFunctionArn(LOCAL_FUNCTION_NAMES.screen),
+  SystemTransitionFunctionArn: localFunctionArn(LOCAL_FUNCTION_NAMES.systemTransition),
+} as const;
+
+const TIMEOUT_MS = 60_000;
+
+export function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + TIMEOUT_MS;
+  const awsRequestId = randomUUID();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: localFunctionArn(functionName),
+    memoryLimitInMB: '512',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/${awsRequestId}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+type Handler = (event: never, context: Context) => Promise<unknown>;
+
+/** Loads the handler module on first invocation, then calls it as Lambda would. */
+function lazy(name: string, load: () => Promise<{ handler: Handler }>): LocalLambda {
+  let loaded: Promise<{ handler: Handler }> | undefined;
+  return async (payload) => {
+    loaded ??= load();
+    const { handler } = await loaded;
+    return handler(payload as never, lambdaContext(name));
+  };
+}
+
+/**
+ * The three functions the state machine invokes, by ARN. Their modules load on first use: the
+ * handlers read STATE_MACHINE_ARN and AWS_ENDPOINT_URL_SFN when they load, which exist only once
+ * the endpoint that invokes them is up.
+ */
+export function workflowLambdas(): Record<string, LocalLambda> {
+  const { awaitStep, screen, systemTransition } = LOCAL_FUNCTION_NAMES;
+  return {
+    [LOCAL_DEFINITION_SUBSTITUTIONS.AwaitStepFunctionArn]: lazy(
+      awaitStep,
+      () => import('../functions/handlers/await-step.ts'),
+    ),
+    [LOCAL_DEFINITION_SUBSTITUTIONS.ScreenFunctionArn]: lazy(
+      screen,
+      () => import('../functions/handlers/screen.ts'),
+    ),
+    [LOCAL_DEFINITION_SUBSTITUTIONS.SystemTransitionFunctionArn]: lazy(
+      systemTransition,
+      () => import('../functions/handlers/system-transition.ts'),
+    ),
+  };
+}
