@@ -58,6 +58,8 @@ export const WORKFLOW_ACCESS = {
   start: { actions: ['states:StartExecution'], on: 'stateMachine' },
   /** Wake a waiting human step (the task token belongs to an execution of this state machine). */
   sendTaskSuccess: { actions: ['states:SendTaskSuccess'], on: 'stateMachine' },
+  /** End an execution that can no longer be woken, before starting the next generation. */
+  stop: { actions: ['states:StopExecution'], on: 'executions' },
 } as const;
 
 export type WorkflowAccess = keyof typeof WORKFLOW_ACCESS;
@@ -188,7 +190,7 @@ export class LicenceFunction extends NodejsFunction {
       const resource = on === 'executions' ? workflow.executionArnPattern : workflow.stateMachineArn;
       this.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [resource] }));
     }
-    if (access.includes('observe')) {
+    if (access.includes('observe') || access.includes('stop')) {
       this.acknowledgeWildcardResource(
         workflow.executionArnPattern,
         'Executions are named <applicationId>-<generation> at run time; the read-only grant is limited ' +

@@ -162,7 +162,8 @@ export class Workflow extends Construct {
       entry: 'functions/handlers/relay.ts',
       description: 'Relays committed status changes to Step Functions (outbox)',
       timeout: Duration.seconds(60),
-      environment: { STATE_MACHINE_ARN: this.ref.stateMachineArn },
+      // The relay computes the timer seconds it hands the workflow from the regime configuration.
+      environment: { STATE_MACHINE_ARN: this.ref.stateMachineArn, ...props.domainEnvironment },
     });
     fn.bindWorkflow(this.ref, 'start', 'sendTaskSuccess');
     fn.addEventSource(
@@ -195,10 +196,12 @@ export class Workflow extends Construct {
       environment: {
         APPLICATIONS_TABLE: props.data.applications.table.tableName,
         STATE_MACHINE_ARN: this.ref.stateMachineArn,
+        // Timer seconds for the repaired executions follow the same regime configuration.
+        ...props.domainEnvironment,
       },
     });
     fn.bindTable({ table: props.data.applications, access: 'scanAndUpdate' });
-    fn.bindWorkflow(this.ref, 'list', 'observe', 'start', 'sendTaskSuccess');
+    fn.bindWorkflow(this.ref, 'list', 'observe', 'start', 'sendTaskSuccess', 'stop');
     new Rule(this, 'ReconcileSchedule', {
       description: 'Runs the reconciler',
       schedule: Schedule.rate(props.reconcileEvery),

@@ -36,11 +36,11 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
     of: (stack) => stack.workflow.systemTransition,
     env: ['APPLICATIONS_TABLE', 'AUDIT_TABLE', 'COUNTERS_TABLE', ...DOMAIN],
   },
-  { entry: 'relay', of: (stack) => stack.workflow.relay, env: ['STATE_MACHINE_ARN'] },
+  { entry: 'relay', of: (stack) => stack.workflow.relay, env: ['STATE_MACHINE_ARN', ...DOMAIN] },
   {
     entry: 'reconciler',
     of: (stack) => stack.workflow.reconciler,
-    env: ['APPLICATIONS_TABLE', 'STATE_MACHINE_ARN'],
+    env: ['APPLICATIONS_TABLE', 'STATE_MACHINE_ARN', ...DOMAIN],
   },
   {
     entry: 'backlog-metric',

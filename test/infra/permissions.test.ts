@@ -202,7 +202,7 @@ describe('IAM of the stack', () => {
   });
 
   describe('reconciler function', () => {
-    it('scans applications and lists, describes, starts and wakes executions', () => {
+    it('scans applications and lists, describes, starts, wakes and stops executions', () => {
       const reconcilerGrants = grants((synthesized) => synthesized.stack.workflow.reconciler);
       expect(allows(reconcilerGrants, 'dynamodb:Scan', arn.applications)).toBe(true);
       expect(allows(reconcilerGrants, 'dynamodb:Query', arn.applications)).toBe(true);
@@ -214,7 +214,8 @@ describe('IAM of the stack', () => {
       expect(
         allows(reconcilerGrants, 'states:DescribeExecution', `${arn.executions.slice(0, -1)}app_1-2`),
       ).toBe(true);
-      expect(allows(reconcilerGrants, 'states:StopExecution', arn.executions)).toBe(false);
+      expect(allows(reconcilerGrants, 'states:StopExecution', arn.executions)).toBe(true);
+      expect(allows(reconcilerGrants, 'states:StopExecution', arn.stateMachine)).toBe(false);
       expect(allows(reconcilerGrants, 'dynamodb:PutItem', arn.audit)).toBe(false);
     });
   });
