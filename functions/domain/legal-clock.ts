@@ -131,17 +131,18 @@ export function workingDaysUntil(due: string, now: Date, config: ClockCalendar):
   return ahead;
 }
 
+export const NOT_STARTED_CLOCK = (config: DomainConfig): LegalClock => ({
+  startedAt: null,
+  dueAt: null,
+  workingDaysElapsed: 0,
+  workingDaysLimit: config.workingDaysLimit,
+  paused: false,
+  pauses: [],
+  stoppedAt: null,
+});
+
 export function startClock(now: Date, config: DomainConfig): LegalClock {
-  const clock: LegalClock = {
-    startedAt: now.toISOString(),
-    dueAt: null,
-    workingDaysElapsed: 0,
-    workingDaysLimit: config.workingDaysLimit,
-    paused: false,
-    pauses: [],
-    stoppedAt: null,
-  };
-  return { ...clock, dueAt: dueAt(clock, now, config) };
+  return refreshClock({ ...NOT_STARTED_CLOCK(config), startedAt: now.toISOString() }, now, config);
 }
 
 /** Recomputes the derived fields (elapsed, due date) at `now`. */
@@ -176,13 +177,3 @@ export function stopClock(clock: LegalClock, now: Date, config: ClockCalendar): 
   const resumed = resumeClock(clock, now, config);
   return refreshClock({ ...resumed, stoppedAt: now.toISOString() }, now, config);
 }
-
-export const NOT_STARTED_CLOCK = (config: DomainConfig): LegalClock => ({
-  startedAt: null,
-  dueAt: null,
-  workingDaysElapsed: 0,
-  workingDaysLimit: config.workingDaysLimit,
-  paused: false,
-  pauses: [],
-  stoppedAt: null,
-});

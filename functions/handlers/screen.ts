@@ -1,12 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
-import { ulid } from 'ulid';
 import { z } from 'zod';
 import bundledList from '../../data/denied-parties.json' with { type: 'json' };
-import { blobStoreFromEnv } from '../adapters/blobs.ts';
-import { clock } from '../adapters/clock.ts';
-import { config } from '../adapters/config.ts';
-import { DynamoApplicationRepository } from '../adapters/dynamodb.ts';
+import { createDependencies } from '../adapters/dependencies.ts';
 import { logger as processLogger } from '../adapters/observability.ts';
 import type { WorkflowData } from '../domain/ports.ts';
 import type { Application } from '../domain/schemas.ts';
@@ -93,13 +89,7 @@ export async function screen(
   return workflowData(application, payload.generation, deps.now(), deps.config);
 }
 
-const deps: Dependencies = {
-  repository: new DynamoApplicationRepository(),
-  blobs: blobStoreFromEnv(),
-  config,
-  now: () => clock.now(),
-  newId: (prefix) => `${prefix}_${ulid()}`,
-};
+const deps = createDependencies();
 
 export const handler = async (event: unknown, context: Context): Promise<WorkflowData> => {
   const payload = ScreenPayload.parse(event);

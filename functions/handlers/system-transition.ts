@@ -1,10 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { ulid } from 'ulid';
 import { z } from 'zod';
-import { blobStoreFromEnv } from '../adapters/blobs.ts';
-import { clock } from '../adapters/clock.ts';
-import { config } from '../adapters/config.ts';
-import { DynamoApplicationRepository } from '../adapters/dynamodb.ts';
+import { createDependencies } from '../adapters/dependencies.ts';
 import { logger as processLogger } from '../adapters/observability.ts';
 import type { WorkflowData } from '../domain/ports.ts';
 import { workflowData } from '../domain/timers.ts';
@@ -55,13 +51,7 @@ export async function systemTransition(
   return workflowData(result.application, generation, deps.now(), deps.config);
 }
 
-const deps: Dependencies = {
-  repository: new DynamoApplicationRepository(),
-  blobs: blobStoreFromEnv(),
-  config,
-  now: () => clock.now(),
-  newId: (prefix) => `${prefix}_${ulid()}`,
-};
+const deps = createDependencies();
 
 export const handler = async (event: unknown, context: Context): Promise<WorkflowData> => {
   const payload = SystemTransitionPayload.parse(event);
