@@ -88,7 +88,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const keys = await loadOrCreateSigningKeys(options.dataDir);
     // Loaded only now, so their SDK clients see the local endpoints.
     const { handler } = await import('../functions/handlers/api.ts');
-    const api = await startApiServer({ port: options.port, handler, keys, publicPaths: ['/health'] });
+    // The operators' page (local only) is served on the same port ahead of the API, without a token.
+    const { OPS_PATHS, withOpsPage } = await import('./ops-page.ts');
+    const api = await startApiServer({
+      port: options.port,
+      handler: withOpsPage(handler),
+      keys,
+      publicPaths: ['/health', ...OPS_PATHS],
+    });
     stoppers.push(api.stop);
     return { url: api.url, ...(sfnEndpoint && { sfnEndpoint }), stop };
   } catch (error) {

@@ -2,7 +2,7 @@
  * The one clock shared by the API, the handlers and the local Step Functions endpoint.
  *
  * On AWS it is the system clock. Locally it can run faster (`LOCAL_TIME_SCALE`) or be moved
- * forward (`advanceBy`, used by tests and `npm run ops -- advance`), so the domain's 90-day and
+ * forward (`advanceBy`, used by the in-process tests), so the domain's 90-day and
  * due-date rules and the workflow's timers agree on what "now" is.
  */
 export interface Clock {

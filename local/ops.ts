@@ -1,0 +1,197 @@
+/**
+ * `npm run ops -- <command>`: the operators' tools against the local stack that `npm start` runs,
+ * through its endpoints (DynamoDB Local on DYNAMODB_PORT, Step Functions on SFN_PORT) with the real
+ * handlers and adapters. Table names come from the same variables the stack reads.
+ */
+import { connect } from 'node:net';
+import { parseArgs } from 'node:util';
+import {
+  ExecutionStatus,
+  ListExecutionsCommand,
+  type ListExecutionsOutput,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+
+const USAGE = `usage: npm run ops -- <command>
+  reconcile                     run the reconciler once and print its summary as JSON
+  executions [--status STATUS]  list the executions (name, status, start, stop); STATUS is one of
+                                ${Object.values(ExecutionStatus).join(', ')}
+  history <applicationId>       the states the application's current execution entered
+  verify <applicationId>        verify the application's audit chain (exit 1 when it is broken)`;
+
+const HOST = '127.0.0.1';
+const port = (name: string, fallback: number): number => Number(process.env[name] || fallback);
+const ENDPOINTS = {
+  dynamodb: { name: 'DynamoDB Local', port: port('DYNAMODB_PORT', 8000) },
+  sfn: { name: 'the local Step Functions endpoint', port: port('SFN_PORT', 8083) },
+} as const;
+type Endpoint = (typeof ENDPOINTS)[keyof typeof ENDPOINTS];
+const urlOf = (endpoint: Endpoint) => `http://${HOST}:${endpoint.port}`;
+
+/** A failure the operator can act on: printed as one sentence, without a stack trace. */
+class OpsError extends Error {}
+class UsageError extends OpsError {}
+
+// Set before the handlers and adapters load: their SDK clients read these when they are created.
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'local';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+process.env.AWS_ENDPOINT_URL_DYNAMODB = urlOf(ENDPOINTS.dynamodb);
+process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = urlOf(ENDPOINTS.dynamodb);
+process.env.AWS_ENDPOINT_URL_SFN = urlOf(ENDPOINTS.sfn);
+// Info logs would mix with the output on stdout.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseCommandLine();
+  const [command, applicationId, ...extra] = positionals;
+  if (values.help) return print(USAGE);
+  if (command === 'reconcile' && !applicationId) return reconcile();
+  if (command === 'executions' && !applicationId) return executions(statusFilter(values.status));
+  if (command === 'history' && applicationId && extra.length === 0) return history(applicationId);
+  if (command === 'verify' && applicationId && extra.length === 0) return verify(applicationId);
+  throw new UsageError(USAGE);
+}
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: { status: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
+}
+
+async function reconcile(): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb, ENDPOINTS.sfn);
+  await useLocalStateMachine();
+  const { handler } = await import('#handlers/reconciler.ts');
+  print(JSON.stringify(await handler()));
+}
+
+async function executions(status: ExecutionStatus | undefined): Promise<void> {
+  await assertRunning(ENDPOINTS.sfn);
+  const arn = await useLocalStateMachine();
+  const client = new SFNClient({});
+  const rows: string[][] = [['NAME', 'STATUS', 'START', 'STOP']];
+  let nextToken: string | undefined;
+  do {
+    const page: ListExecutionsOutput = await client.send(
+      new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: status, maxResults: 1000, nextToken }),
+    );
+    for (const execution of page.executions ?? []) {
+      rows.push([
+        execution.name ?? '?',
+        execution.status ?? '?',
+        execution.startDate?.toISOString() ?? '-',
+        execution.stopDate?.toISOString() ?? '-',
+      ]);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  print(columns(rows));
+}
+
+function statusFilter(status: string | undefined): ExecutionStatus | undefined {
+  if (status === undefined) return undefined;
+  const known = Object.values(ExecutionStatus).find((value) => value === status);
+  if (!known) throw new UsageError(`Unknown execution status "${status}".\n${USAGE}`);
+  return known;
+}
+
+async function history(applicationId: string): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb, ENDPOINTS.sfn);
+  await useLocalStateMachine();
+  const { OpsReader } = await import('./ops-page.ts');
+  const visited = await new OpsReader().visitedStates(applicationId);
+  if (visited === null) throw new OpsError(`There is no application ${applicationId}.`);
+  if (visited.length === 0) throw new OpsError(`No workflow execution is known for ${applicationId}.`);
+  print(columns([['ENTERED', 'STATE'], ...visited.map(({ enteredAt, state }) => [enteredAt, state])]));
+}
+
+async function verify(applicationId: string): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb);
+  const { OpsReader } = await import('./ops-page.ts');
+  const verification = await new OpsReader().verify(applicationId);
+  if (verification === null) throw new OpsError(`There is no application ${applicationId}.`);
+  print(JSON.stringify(verification));
+  if (!verification.valid) process.exitCode = 1;
+}
+
+/** Sets and returns STATE_MACHINE_ARN as local/stack.ts builds it (the local endpoint's default region and account). */
+async function useLocalStateMachine(): Promise<string> {
+  const { STATE_MACHINE_NAME } = await import('./stack.ts');
+  process.env.STATE_MACHINE_ARN = `arn:aws:states:us-east-1:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
+  return process.env.STATE_MACHINE_ARN;
+}
+
+/** Fails fast, with the endpoint named, when nothing listens where the stack should be. */
+async function assertRunning(...endpoints: Endpoint[]): Promise<void> {
+  for (const endpoint of endpoints) {
+    if (!(await listening(endpoint.port))) throw notRunning(endpoint);
+  }
+}
+
+const notRunning = (endpoint: Endpoint) =>
+  new OpsError(
+    `The local stack is not running: nothing answers at ${urlOf(endpoint)} (${endpoint.name}); start it with \`npm start\`.`,
+  );
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port, timeout: PROBE_TIMEOUT_MS });
+    const settle = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.once('connect', () => settle(true));
+    socket.once('timeout', () => settle(false));
+    socket.once('error', () => settle(false));
+  });
+}
+
+/** The stack went away mid-command: the SDK reports ECONNREFUSED, possibly wrapped. */
+function isConnectionRefused(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+  if (error instanceof AggregateError && error.errors.some(isConnectionRefused)) return true;
+  return isConnectionRefused(error.cause);
+}
+
+function columns(rows: readonly string[][]): string {
+  const widths = rows[0]?.map((_, index) => Math.max(...rows.map((row) => (row[index] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((value, index) => value.padEnd(widths[index] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 2;
+  } else {
+    const message =
+      error instanceof OpsError
+        ? error.message
+        : isConnectionRefused(error)
+          ? 'The local stack stopped answering (connection refused); start it with `npm start`.'
+          : `ops failed: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${message}\n`);
+    process.exitCode = 1;
+  }
+}

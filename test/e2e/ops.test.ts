@@ -1,0 +1,186 @@
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { OpsApplication, OpsData } from '#local/ops-page.ts';
+import { freePort } from '#local/ports.ts';
+import { completeDetails } from '../support/api.ts';
+import {
+  type Personas,
+  personas,
+  startWorkflowStack,
+  type WorkflowStack,
+  waitingIn,
+} from '../support/stack.ts';
+
+/** The operators' local tools: the ops page on the API port and the `npm run ops` CLI, against the full stack. */
+let stack: WorkflowStack;
+let people: Personas;
+/** A draft whose execution waits in `Draft`. */
+let draftId: string;
+
+beforeAll(async () => {
+  stack = await startWorkflowStack('ops');
+  people = await personas(stack);
+  draftId = await waitingDraft(people);
+});
+afterAll(() => stack?.dispose());
+
+async function waitingDraft({ alice, otto }: Personas): Promise<string> {
+  const created = await alice.post('/applications', completeDetails());
+  expect(created.status).toBe(201);
+  await waitingIn(otto, created.body.applicationId, 'Draft');
+  return created.body.applicationId;
+}
+
+async function getJson<T>(path: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${stack.url}${path}`);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+async function getPage(): Promise<string> {
+  const response = await fetch(`${stack.url}/ops`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  return response.text();
+}
+
+/** A raw request, so the Host header can be chosen. */
+function rawRequest(method: string, path: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const call = request(`${stack.url}${path}`, { method, headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    call.on('error', reject);
+    call.end();
+  });
+}
+
+describe.concurrent('ops page', () => {
+  it('lists applications with their execution, metadata only, in data.json', async () => {
+    const { status, body } = await getJson<OpsData>('/ops/data.json');
+
+    expect(status).toBe(200);
+    expect(body.rows.find((row) => row.applicationId === draftId)).toEqual({
+      applicationId: draftId,
+      orgId: 'acme',
+      status: 'DRAFT',
+      lane: null,
+      version: 1,
+      updatedAt: expect.any(String),
+      assignedTo: null,
+      legalClock: null,
+      generation: 1,
+      executionStatus: 'RUNNING',
+      currentState: 'Draft',
+    });
+    expect(JSON.stringify(body)).not.toMatch(/Motorenwerk|valueUsd|documents/);
+  });
+
+  it('renders the table on the server, with the application, its status and its execution status', async () => {
+    const html = await getPage();
+
+    expect(html).toContain(`<a href="#${draftId}">${draftId}</a>`);
+    expect(html).toContain('<td>DRAFT</td>');
+    expect(html).toContain('<td data-value="RUNNING">RUNNING</td>');
+    expect(html).not.toMatch(/\{\{\w+\}\}/);
+  });
+
+  it('shows the states an execution visited and verifies the audit chain, per application', async () => {
+    const { status, body } = await getJson<OpsApplication>(`/ops/application.json?id=${draftId}`);
+
+    expect(status).toBe(200);
+    expect(body.application).toMatchObject({ applicationId: draftId, executionStatus: 'RUNNING' });
+    expect(body.execution).toMatchObject({ name: `${draftId}-1`, status: 'RUNNING', currentState: 'Draft' });
+    expect(body.visitedStates.map((visit) => visit.state)).toContain('Draft');
+    expect(body.visitedStates[0]).toEqual({ state: expect.any(String), enteredAt: expect.any(String) });
+    expect(body.audit).toEqual({ valid: true, events: 1, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.stringify(body)).not.toMatch(/token/i);
+  });
+
+  it('answers 404 for an unknown application and 400 for a malformed id', async () => {
+    expect((await getJson('/ops/application.json?id=app_UNKNOWN')).status).toBe(404);
+    expect((await getJson('/ops/application.json?id=%3Cscript%3E')).status).toBe(400);
+  });
+
+  it('escapes markup coming from the data', async () => {
+    const mallory = await stack.as('mallory', '<script>alert(1)</script>', ['applicant']);
+    const created = await mallory.post('/applications', completeDetails());
+    expect(created.status).toBe(201);
+
+    const html = await getPage();
+
+    expect(html).toContain('<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>');
+    expect(html).not.toContain('<script>alert');
+  });
+
+  it('allows its scripts by nonce only, and answers GET from local hosts only', async () => {
+    const response = await fetch(`${stack.url}/ops`);
+    const policy = response.headers.get('content-security-policy') ?? '';
+    const nonce = /script-src 'nonce-([^']+)'/.exec(policy)?.[1];
+    expect(await response.text()).toContain(`<script nonce="${nonce}">`);
+
+    expect(await rawRequest('POST', '/ops', '127.0.0.1')).toBe(405);
+    expect(await rawRequest('GET', '/ops/data.json', 'attacker.example')).toBe(403);
+    expect(await rawRequest('GET', '/ops/data.json', 'localhost')).toBe(200);
+  });
+});
+
+const execFileAsync = promisify(execFile);
+
+/** `npm run ops -- <args>` against this file's stack (its ports and table names). */
+function ops(args: string[], ports: { dynamodb: string; sfn: string } = stackPorts()) {
+  return execFileAsync(process.execPath, ['--import', 'tsx', 'local/ops.ts', ...args], {
+    env: { ...process.env, DYNAMODB_PORT: ports.dynamodb, SFN_PORT: ports.sfn },
+    timeout: 20_000,
+  });
+}
+
+function stackPorts() {
+  return {
+    dynamodb: new URL(inject('dynamodbEndpoint')).port,
+    sfn: new URL(process.env.AWS_ENDPOINT_URL_SFN ?? '').port,
+  };
+}
+
+describe.concurrent('ops CLI', () => {
+  it('lists the executions, filtered by status', async () => {
+    const { stdout } = await ops(['executions', '--status', 'RUNNING']);
+
+    const [heading, ...lines] = stdout.trim().split('\n');
+    expect(heading).toMatch(/^NAME\s+STATUS\s+START\s+STOP$/);
+    expect(lines.find((line) => line.startsWith(`${draftId}-1 `))).toMatch(/ RUNNING +\S+Z +-$/);
+  });
+
+  it('runs the reconciler once and prints its summary as JSON', async () => {
+    const { stdout } = await ops(['reconcile']);
+
+    const summary = JSON.parse(stdout);
+    expect(summary).toEqual({
+      checked: expect.any(Number),
+      started: expect.any(Number),
+      woken: expect.any(Number),
+    });
+    expect(summary.checked).toBeGreaterThanOrEqual(1);
+  });
+
+  it('prints the visited states and the audit verification of an application', async () => {
+    const [history, verify] = await Promise.all([ops(['history', draftId]), ops(['verify', draftId])]);
+
+    expect(history.stdout).toMatch(/^ENTERED\s+STATE\n/);
+    expect(history.stdout).toMatch(/Z {2}Draft\n$/);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true, events: 1 });
+  });
+
+  it('exits non-zero with one sentence when the stack is not running', async () => {
+    const closed = String(await freePort());
+
+    const failure = await ops(['executions'], { dynamodb: closed, sfn: closed }).catch((error) => error);
+
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toBe(
+      `The local stack is not running: nothing answers at http://127.0.0.1:${closed} (the local Step Functions endpoint); start it with \`npm start\`.\n`,
+    );
+  });
+});
