@@ -252,15 +252,11 @@ function collectHeaders(rawHeaders: string[]): {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
 } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] ?? '';
-    const value = rawHeaders[i + 1] ?? '';
-    headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
-  }
-  return { headers, multiValueHeaders };
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+    pairs.push([rawHeaders[i] ?? '', rawHeaders[i + 1] ?? '']);
+  const { single, multi } = lastAndAll(pairs);
+  return { headers: single, multiValueHeaders: multi };
 }
 
 /** Decoded parameters (last value wins in `single`), null when there are none, as API Gateway does. */
@@ -270,16 +266,28 @@ function parseQuery(query: string): {
 } {
   const pairs = query.split('&').filter((pair) => pair !== '');
   if (pairs.length === 0) return { single: null, multi: null };
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const pair of pairs) {
-    const [rawName, rawValue] = splitOnce(pair, '=');
-    const name = decode(rawName);
-    const value = decode(rawValue);
-    single[name] = value;
-    multi[name] = [...(multi[name] ?? []), value];
-  }
-  return { single, multi };
+  return lastAndAll(
+    pairs.map((pair) => {
+      const [rawName, rawValue] = splitOnce(pair, '=');
+      return [decode(rawName), decode(rawValue)];
+    }),
+  );
+}
+
+/**
+ * The last value and all values of each name. Collected in a Map so that names such as
+ * `__proto__` from the request are plain keys (an object would resolve them to its prototype).
+ */
+function lastAndAll(pairs: ReadonlyArray<readonly [string, string]>): {
+  single: Record<string, string>;
+  multi: Record<string, string[]>;
+} {
+  const all = new Map<string, string[]>();
+  for (const [name, value] of pairs) all.set(name, [...(all.get(name) ?? []), value]);
+  return {
+    single: Object.fromEntries([...all].map(([name, values]) => [name, values.at(-1) ?? ''])),
+    multi: Object.fromEntries(all),
+  };
 }
 
 function decode(text: string): string {

@@ -140,10 +140,11 @@ async function startWorkflow(
     import('../functions/handlers/relay.ts'),
     import('../functions/handlers/reconciler.ts'),
   ]);
+  const tableName = tableNamesFromEnv().applications;
   const poller = await startStreamPoller({
-    tableName: tableNamesFromEnv().applications,
+    tableName,
     relay: (event) => relay.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.relay)),
-    checkpointFile: join(options.dataDir, 'stream-checkpoints', `${tableNamesFromEnv().applications}.json`),
+    checkpointFile: join(options.dataDir, 'stream-checkpoints', `${tableName}.json`),
   });
   stoppers.push(poller.stop);
 

@@ -15,7 +15,13 @@ import type {
   StoredApplication,
   WorkflowMeta,
 } from '../domain/ports.ts';
-import { type Application, ApplicationSchema, type AuditEvent, AuditEventSchema } from '../domain/schemas.ts';
+import {
+  type Application,
+  ApplicationSchema,
+  type AuditEvent,
+  AuditEventSchema,
+  DETAIL_FIELDS,
+} from '../domain/schemas.ts';
 import { GSI, type TableNames, tableNamesFromEnv } from './table-definitions.ts';
 
 /**
@@ -28,7 +34,6 @@ export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({})
 });
 
 const ITEM_TYPE = 'application';
-const DETAIL_ATTRIBUTES = ['exporter', 'goods', 'consignee', 'endUser', 'endUse'] as const;
 const MAX_PAGE_QUERIES = 25;
 
 export function toStoredApplication(item: Record<string, unknown>): StoredApplication {
@@ -110,7 +115,7 @@ export class DynamoApplicationRepository implements ApplicationRepository {
       values[`:a${index}`] = value;
       sets.push(`#a${index} = :a${index}`);
     }
-    const removes = DETAIL_ATTRIBUTES.filter((name) => application[name] === undefined).map((name) => {
+    const removes = DETAIL_FIELDS.filter((name) => application[name] === undefined).map((name) => {
       names[`#r_${name}`] = name;
       return `#r_${name}`;
     });

@@ -40,13 +40,10 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return undefined;
 }
 
-const issuesToDetails = (issues: z.core.$ZodIssue[]) =>
-  issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-
 export function validate<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success)
-    throw new ValidationError(issuesToDetails(parsed.error.issues), `The request ${where} is not valid.`);
+    throw ValidationError.fromIssues(parsed.error.issues, `The request ${where} is not valid.`);
   return parsed.data;
 }
 
@@ -69,10 +66,18 @@ export function jsonBody(event: APIGatewayProxyEvent, emptyAllowed: boolean): un
     );
   }
   try {
-    return JSON.parse(raw);
-  } catch {
+    return JSON.parse(raw, rejectPrototypeKey);
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
     throw new ValidationError([{ path: '', message: 'the body is not valid JSON' }], 'Malformed JSON.');
   }
+}
+
+/** A "__proto__" key would become a prototype at the next object copy: refuse it outright. */
+function rejectPrototypeKey(key: string, value: unknown): unknown {
+  if (key === '__proto__')
+    throw new ValidationError([{ path: '__proto__', message: 'is not an allowed key' }]);
+  return value;
 }
 
 /** `If-Match: "3"` (or W/"3", or 3) → 3; absent → undefined. */

@@ -1,9 +1,9 @@
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { FINAL_STATUSES, type Status } from '../domain/lifecycle.ts';
 import type { StoredApplication, WorkflowMeta } from '../domain/ports.ts';
-import { documentClient, toStoredApplication } from './dynamodb.ts';
+import { DynamoApplicationRepository, documentClient, toStoredApplication } from './dynamodb.ts';
 import { type TableNames, tableNamesFromEnv } from './table-definitions.ts';
 
 /**
@@ -55,7 +55,9 @@ export class WorkflowItems {
       const item = error.Item as Record<string, AttributeValue> | undefined;
       return {
         stored: false,
-        current: item ? toStoredApplication(unmarshall(item)) : await this.get(applicationId),
+        current: item
+          ? toStoredApplication(unmarshall(item))
+          : await new DynamoApplicationRepository(this.tables, this.client).get(applicationId),
       };
     }
   }
@@ -105,12 +107,5 @@ export class WorkflowItems {
       for (const item of page.Items ?? []) yield toStoredApplication(item);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-  }
-
-  private async get(applicationId: string): Promise<StoredApplication | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tables.applications, Key: { applicationId }, ConsistentRead: true }),
-    );
-    return Item ? toStoredApplication(Item) : null;
   }
 }

@@ -38,6 +38,7 @@ import {
   type Actor,
   type Application,
   type AuditEvent,
+  DETAIL_FIELDS,
   type Decision,
   type Details,
   type DetailsPatch,
@@ -48,6 +49,7 @@ import {
   LIMITS,
   type Recommendation,
 } from './schemas.ts';
+import { abandonDueAt, openInformationRequest } from './timers.ts';
 
 /**
  * `applyAction`: the one transition function. The API, the workflow's system steps and the
@@ -113,8 +115,6 @@ interface Change {
   changes: Record<string, unknown>;
   reasons?: string[];
 }
-
-const DAY_MS = 86_400_000;
 
 // --- Authorisation, in the documented precedence -------------------------------------------------
 
@@ -245,10 +245,7 @@ function transition(
       const merged = applyMergePatch(pickDetails(current), input as DetailsPatch);
       const parsed = DetailsSchema.safeParse(merged);
       if (!parsed.success) {
-        throw new ValidationError(
-          parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-          'The patched application is not valid.',
-        );
+        throw ValidationError.fromIssues(parsed.error.issues, 'The patched application is not valid.');
       }
       const next = { ...withoutDetails(application), ...parsed.data, applicationId } as Application;
       return { next, changes: { patch: input } };
@@ -469,8 +466,8 @@ function transition(
       return { next: withStatus('WITHDRAWN', { withdrawal: { reason } }), changes: { reason } };
     }
     case 'abandon': {
-      const due = Date.parse(application.lastActivityAt) + config.abandonAfterDays * DAY_MS;
-      if (now.getTime() < due) return { wakeAt: new Date(due).toISOString() };
+      const due = abandonDueAt(application, config);
+      if (now.getTime() < due.getTime()) return { wakeAt: due.toISOString() };
       return { next: withStatus('ABANDONED'), changes: { lastActivityAt: application.lastActivityAt } };
     }
     case 'create':
@@ -604,10 +601,8 @@ function mergeFlags(
 }
 
 function openRequest(application: Application) {
-  const open = application.informationRequests.at(-1);
-  if (!open || open.answeredAt !== null || open.overdue) {
-    throw new InvalidTransitionError('respond', application.status, []);
-  }
+  const open = openInformationRequest(application);
+  if (!open) throw new InvalidTransitionError('respond', application.status, []);
   return open;
 }
 
@@ -615,11 +610,9 @@ function replaceOpenRequest(application: Application, request: Application['info
   return [...application.informationRequests.slice(0, -1), request];
 }
 
-const DETAIL_KEYS = ['exporter', 'goods', 'consignee', 'endUser', 'endUse'] as const;
-
 function pickDetails(application: Details): Record<string, unknown> {
   const details: Record<string, unknown> = {};
-  for (const key of DETAIL_KEYS) if (application[key] !== undefined) details[key] = application[key];
+  for (const key of DETAIL_FIELDS) if (application[key] !== undefined) details[key] = application[key];
   return details;
 }
 

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * Typed errors. Each carries its API code and HTTP status, so one function
  * (`toHttpResponse`) maps them with `instanceof DomainError`.
@@ -23,6 +25,14 @@ export class DomainError extends Error {
 export class ValidationError extends DomainError {
   constructor(details: ErrorDetail[], message = 'The request is not valid.') {
     super(400, 'VALIDATION_FAILED', message, details);
+  }
+
+  /** One detail per zod issue: its dotted path and message. */
+  static fromIssues(issues: readonly z.core.$ZodIssue[], message?: string): ValidationError {
+    return new ValidationError(
+      issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+      message,
+    );
   }
 }
 export class UnauthorizedError extends DomainError {

@@ -74,5 +74,3 @@ export type SystemAction = {
 export const SYSTEM_ACTIONS = ACTIONS.filter((action) =>
   (TRANSITIONS[action].by as readonly Performer[]).includes('system'),
 ) as SystemAction[];
-
-export const transitionOf = (action: Action): Transition => TRANSITIONS[action];

@@ -14,15 +14,27 @@ export type TimedFields = Pick<
 
 const DAY_MS = 86_400_000;
 
+/** When a draft is abandoned: `abandonAfterDays` after the applicant's last activity. */
+export const abandonDueAt = (application: Pick<Application, 'lastActivityAt'>, config: DomainConfig): Date =>
+  new Date(Date.parse(application.lastActivityAt) + config.abandonAfterDays * DAY_MS);
+
+/** The latest information request while it waits for its answer (not answered, not overdue). */
+export function openInformationRequest(
+  application: Pick<Application, 'informationRequests'>,
+): Application['informationRequests'][number] | undefined {
+  const open = application.informationRequests.at(-1);
+  return open && open.answeredAt === null && !open.overdue ? open : undefined;
+}
+
 /** When the timer of the application's current step is due, or null when its step has no timer. */
 export function timerDueAt(application: TimedFields, config: DomainConfig): Date | null {
   switch (application.status) {
     case 'DRAFT':
     case 'END_USER_DOCS':
-      return new Date(Date.parse(application.lastActivityAt) + config.abandonAfterDays * DAY_MS);
+      return abandonDueAt(application, config);
     case 'INFORMATION_REQUESTED': {
-      const open = application.informationRequests.at(-1);
-      if (!open || open.answeredAt !== null || open.overdue) {
+      const open = openInformationRequest(application);
+      if (!open) {
         throw new Error(
           `application ${application.applicationId} is INFORMATION_REQUESTED without an open request`,
         );

@@ -30,11 +30,15 @@ const ScreenPayload = z.object({
   generation: z.number().int().min(1),
 });
 
+/** Parsed once per process: the same object each time, so screening's normalised names stay cached. */
+let bundled: DeniedPartyList | undefined;
+
 /** The bundled list, or the file named by DENIED_PARTY_LIST_FILE (read at every screening). */
 export async function loadDeniedPartyList(env: NodeJS.ProcessEnv = process.env): Promise<DeniedPartyList> {
   const file = env.DENIED_PARTY_LIST_FILE;
-  const raw: unknown = file ? JSON.parse(await readFile(file, 'utf8')) : bundledList;
-  return DeniedPartyListSchema.parse(raw);
+  if (file) return DeniedPartyListSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  bundled ??= DeniedPartyListSchema.parse(bundledList);
+  return bundled;
 }
 
 const APPROVAL_PAGES = 10;

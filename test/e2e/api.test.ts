@@ -228,6 +228,9 @@ describe('errors and their precedence', () => {
     const badQuery = await alice.get('/applications?limit=1000');
     expect(badQuery.status).toBe(400);
     expect(badQuery.body.error.details[0].path).toBe('limit');
+    const id = (await alice.post('/applications', {})).body.applicationId;
+    const polluting = await alice.patch(`/applications/${id}`, '{"endUse":{"__proto__":{"military":true}}}');
+    expect(polluting.status).toBe(400);
     const badCountry = await alice.post('/applications', { exporter: { name: 'X', country: 'china' } });
     expect(badCountry.body.error.details[0].path).toBe('exporter.country');
   });
@@ -240,6 +243,9 @@ describe('errors and their precedence', () => {
     expect(wrongMethod.body.error.code).toBe('METHOD_NOT_ALLOWED');
     const id = (await alice.post('/applications', {})).body.applicationId;
     expect((await alice.post(`/applications/${id}/actions/fly`)).status).toBe(404);
+    for (const inherited of ['constructor', 'toString', '__proto__']) {
+      expect((await alice.post(`/applications/${id}/actions/${inherited}`)).status).toBe(404);
+    }
   });
 
   it("hides another org's application behind 404 on every endpoint", async () => {

@@ -1,30 +1,20 @@
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { OpsApplication, OpsData } from '#local/ops-page.ts';
 import { freePort } from '#local/ports.ts';
 import { completeDetails } from '../support/api.ts';
-import {
-  type Personas,
-  personas,
-  startWorkflowStack,
-  type WorkflowStack,
-  waitingIn,
-} from '../support/stack.ts';
+import { type Personas, useWorkflowStack, waitingIn } from '../support/stack.ts';
 
 /** The operators' local tools: the ops page on the API port and the `npm run ops` CLI, against the full stack. */
-let stack: WorkflowStack;
-let people: Personas;
+const e2e = useWorkflowStack('ops');
 /** A draft whose execution waits in `Draft`. */
 let draftId: string;
 
 beforeAll(async () => {
-  stack = await startWorkflowStack('ops');
-  people = await personas(stack);
-  draftId = await waitingDraft(people);
+  draftId = await waitingDraft(e2e.people);
 });
-afterAll(() => stack?.dispose());
 
 async function waitingDraft({ alice, otto }: Personas): Promise<string> {
   const created = await alice.post('/applications', completeDetails());
@@ -34,12 +24,12 @@ async function waitingDraft({ alice, otto }: Personas): Promise<string> {
 }
 
 async function getJson<T>(path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${stack.url}${path}`);
+  const response = await fetch(`${e2e.stack.url}${path}`);
   return { status: response.status, body: (await response.json()) as T };
 }
 
 async function getPage(): Promise<string> {
-  const response = await fetch(`${stack.url}/ops`);
+  const response = await fetch(`${e2e.stack.url}/ops`);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
   return response.text();
@@ -48,7 +38,7 @@ async function getPage(): Promise<string> {
 /** A raw request, so the Host header can be chosen. */
 function rawRequest(method: string, path: string, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const call = request(`${stack.url}${path}`, { method, headers: { host } }, (response) => {
+    const call = request(`${e2e.stack.url}${path}`, { method, headers: { host } }, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
     });
@@ -105,7 +95,7 @@ describe.concurrent('ops page', () => {
   });
 
   it('escapes markup coming from the data', async () => {
-    const mallory = await stack.as('mallory', '<script>alert(1)</script>', ['applicant']);
+    const mallory = await e2e.stack.as('mallory', '<script>alert(1)</script>', ['applicant']);
     const created = await mallory.post('/applications', completeDetails());
     expect(created.status).toBe(201);
 
@@ -116,7 +106,7 @@ describe.concurrent('ops page', () => {
   });
 
   it('allows its scripts by nonce only, and answers GET from local hosts only', async () => {
-    const response = await fetch(`${stack.url}/ops`);
+    const response = await fetch(`${e2e.stack.url}/ops`);
     const policy = response.headers.get('content-security-policy') ?? '';
     const nonce = /script-src 'nonce-([^']+)'/.exec(policy)?.[1];
     expect(await response.text()).toContain(`<script nonce="${nonce}">`);

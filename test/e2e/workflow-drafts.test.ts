@@ -1,39 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clock } from '#adapters/clock.ts';
 import { completeDetails, readyToSubmit, SUBMIT_BODY } from '../support/api.ts';
 import {
   completion,
   eventually,
-  type Personas,
-  personas,
-  startWorkflowStack,
   statesVisited,
   statusReached,
-  type WorkflowStack,
+  useWorkflowStack,
   waitingIn,
 } from '../support/stack.ts';
 
 /** Drafts and their abandonment timer, and withdrawal from every waiting step. */
-let stack: WorkflowStack;
-let people: Personas;
-
-beforeAll(async () => {
-  stack = await startWorkflowStack('wfDrafts');
-  people = await personas(stack);
-});
-afterAll(() => stack?.dispose());
+const e2e = useWorkflowStack('wfDrafts');
 
 const DAY_MS = 86_400_000;
 
 async function draft(): Promise<string> {
-  const created = await people.alice.post('/applications', completeDetails());
+  const created = await e2e.people.alice.post('/applications', completeDetails());
   expect(created.status).toBe(201);
   return created.body.applicationId;
 }
 
 /** An application waiting in the human step of `status`, reached through the API. */
 async function waitingAt(status: string): Promise<{ id: string; state: string }> {
-  const { alice, rita, otto } = people;
+  const { alice, rita, otto } = e2e.people;
   if (status === 'DRAFT') {
     const id = await draft();
     return { id, state: (await waitingIn(otto, id, 'Draft')).currentState ?? '' };
@@ -42,7 +32,7 @@ async function waitingAt(status: string): Promise<{ id: string; state: string }>
   if (status === 'END_USER_DOCS')
     return { id, state: (await waitingIn(otto, id, 'EndUserDocs')).currentState ?? '' };
   await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
-  await statusReached(people.audrey, id, 'UNDER_REVIEW');
+  await statusReached(e2e.people.audrey, id, 'UNDER_REVIEW');
   if (status === 'UNDER_REVIEW')
     return { id, state: (await waitingIn(otto, id, 'UnderReview')).currentState ?? '' };
   await rita.post(`/applications/${id}/actions/claim`);
@@ -62,12 +52,12 @@ describe.concurrent('workflow: withdrawal', () => {
     'ends the execution when the applicant withdraws in %s',
     async (status) => {
       const { id, state } = await waitingAt(status);
-      const withdrawn = await people.alice.post(`/applications/${id}/actions/withdraw`, {
+      const withdrawn = await e2e.people.alice.post(`/applications/${id}/actions/withdraw`, {
         reason: 'Not needed.',
       });
       expect(withdrawn.body.status).toBe('WITHDRAWN');
 
-      const done = await completion(people, id, 'WITHDRAWN');
+      const done = await completion(e2e.people, id, 'WITHDRAWN');
       expect(done.execution.status).toBe('SUCCEEDED');
       expect(done.states.slice(-3)).toEqual([state, `After${state}`, 'Withdrawn']);
     },
@@ -77,10 +67,10 @@ describe.concurrent('workflow: withdrawal', () => {
 describe('workflow: draft abandonment', () => {
   it('abandons a draft after 90 days without activity', async () => {
     const id = await draft();
-    await waitingIn(people.otto, id, 'Draft');
+    await waitingIn(e2e.people.otto, id, 'Draft');
     clock.advanceBy(91 * DAY_MS);
 
-    const done = await completion(people, id, 'ABANDONED');
+    const done = await completion(e2e.people, id, 'ABANDONED');
     expect(done.execution.status).toBe('SUCCEEDED');
     expect(done.audit.at(-1)).toMatchObject({
       action: 'abandon',
@@ -92,9 +82,9 @@ describe('workflow: draft abandonment', () => {
 
   it('re-arms the timer for the remainder after recent activity, and abandons only 90 days after it', async () => {
     const id = await draft();
-    await waitingIn(people.otto, id, 'Draft');
+    await waitingIn(e2e.people.otto, id, 'Draft');
     clock.advanceBy(60 * DAY_MS);
-    const patch = await people.alice.patch(`/applications/${id}`, {
+    const patch = await e2e.people.alice.patch(`/applications/${id}`, {
       endUse: { description: 'Wind turbines' },
     });
     expect(patch.status).toBe(200);
@@ -103,16 +93,16 @@ describe('workflow: draft abandonment', () => {
     // The timer armed at creation fires; the domain answers "not yet" and the step waits again.
     const states = await eventually(
       async () => {
-        const visited = await statesVisited(people.otto, id);
+        const visited = await statesVisited(e2e.people.otto, id);
         return visited.at(-1) === 'Draft' && visited.includes('AbandonDraft') ? visited : undefined;
       },
       { what: 'the draft step to wait again' },
     );
     expect(states).toEqual(['RouteByStatus', 'Draft', 'AbandonDraft', 'AfterAbandonTimer', 'Draft']);
-    expect((await people.alice.get(`/applications/${id}`)).body.status).toBe('DRAFT');
+    expect((await e2e.people.alice.get(`/applications/${id}`)).body.status).toBe('DRAFT');
 
     clock.advanceBy(60 * DAY_MS);
-    const done = await completion(people, id, 'ABANDONED');
+    const done = await completion(e2e.people, id, 'ABANDONED');
     expect(done.execution.status).toBe('SUCCEEDED');
     expect(done.audit.filter((event) => event.action === 'abandon')).toHaveLength(1);
   });

@@ -1,20 +1,17 @@
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { clock } from '#adapters/clock.ts';
 import { StepFunctionsWorkflow } from '#adapters/stepfunctions.ts';
 import type { WorkflowData } from '#domain/ports.ts';
 import type { UserActor } from '#domain/schemas.ts';
 import { performAction } from '#domain/use-cases.ts';
-import { completeDetails, PDF_BASE64, readyToSubmit, SUBMIT_BODY } from '../support/api.ts';
+import { completeDetails, readyToSubmit, SUBMIT_BODY, uploadRequiredDocuments } from '../support/api.ts';
 import {
   completion,
   eventually,
   executionReached,
-  type Personas,
-  personas,
-  startWorkflowStack,
   statusReached,
-  type WorkflowStack,
+  useWorkflowStack,
   waitingIn,
 } from '../support/stack.ts';
 
@@ -23,30 +20,22 @@ import {
  * poller resumes from its checkpoint and the reconciler starts the missing executions from the
  * persisted statuses, so every application finishes its lifecycle, with nothing lost or repeated.
  */
-let stack: WorkflowStack;
-let people: Personas;
-
-beforeAll(async () => {
-  stack = await startWorkflowStack('wfRecovery');
-  people = await personas(stack);
-});
-afterAll(() => stack?.dispose());
+const e2e = useWorkflowStack('wfRecovery');
 
 const APPROVE = { validityMonths: 6, conditions: [] };
-const DOCUMENTS = ['CONTRACT', 'END_USER_CERTIFICATE', 'END_USE_STATEMENT'];
 const aliceActor: UserActor = { kind: 'user', sub: 'alice', org: 'acme', roles: ['applicant'] };
 const ritaActor: UserActor = { kind: 'user', sub: 'rita', org: 'authority', roles: ['reviewer'] };
 
 const actions = async (id: string): Promise<string[]> =>
-  (await people.audrey.get(`/applications/${id}/audit`)).body.items.map(
+  (await e2e.people.audrey.get(`/applications/${id}/audit`)).body.items.map(
     (event: { action: string }) => event.action,
   );
 
 async function inReview(): Promise<string> {
-  const id = await readyToSubmit(people.alice);
-  await people.alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
-  await statusReached(people.audrey, id, 'UNDER_REVIEW');
-  await people.rita.post(`/applications/${id}/actions/claim`);
+  const id = await readyToSubmit(e2e.people.alice);
+  await e2e.people.alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
+  await statusReached(e2e.people.audrey, id, 'UNDER_REVIEW');
+  await e2e.people.rita.post(`/applications/${id}/actions/claim`);
   return id;
 }
 
@@ -62,14 +51,14 @@ async function commitWhileDown(
 }
 
 async function approveInReview(id: string): Promise<void> {
-  await statusReached(people.audrey, id, 'UNDER_REVIEW');
-  await people.rita.post(`/applications/${id}/actions/claim`);
-  expect((await people.rita.post(`/applications/${id}/actions/approve`, APPROVE)).status).toBe(200);
+  await statusReached(e2e.people.audrey, id, 'UNDER_REVIEW');
+  await e2e.people.rita.post(`/applications/${id}/actions/claim`);
+  expect((await e2e.people.rita.post(`/applications/${id}/actions/approve`, APPROVE)).status).toBe(200);
 }
 
 describe('workflow: recovery after a restart', () => {
   it('finishes every application that was waiting, and relays commits made while it was down', async () => {
-    const { alice, rita, sam, otto } = people;
+    const { alice, rita, sam, otto } = e2e.people;
     const draft = (await alice.post('/applications', completeDetails())).body.applicationId as string;
     const docs = await readyToSubmit(alice);
     const review = await inReview();
@@ -93,16 +82,16 @@ describe('workflow: recovery after a restart', () => {
     ];
     for (const [id, state] of waiting) await waitingIn(otto, id, state);
 
-    await stack.stop();
+    await e2e.stack.stop();
     await commitWhileDown(submitWhileDown, aliceActor, 'submit', SUBMIT_BODY);
     await commitWhileDown(requestWhileDown, ritaActor, 'request-information', {
       questions: ['Q?'],
       dueInWorkingDays: 10,
     });
-    await stack.start();
+    await e2e.stack.start();
 
     // Every execution is back, waiting where the persisted status says; the offline submit got screened.
-    await statusReached(people.audrey, submitWhileDown, 'UNDER_REVIEW');
+    await statusReached(e2e.people.audrey, submitWhileDown, 'UNDER_REVIEW');
     const resumed: Array<[string, string]> = [
       [draft, 'Draft'],
       [docs, 'EndUserDocs'],
@@ -115,14 +104,7 @@ describe('workflow: recovery after a restart', () => {
     for (const [id, state] of resumed) await waitingIn(otto, id, state);
 
     await alice.post(`/applications/${draft}/actions/complete-details`);
-    for (const type of DOCUMENTS) {
-      await alice.post(`/applications/${draft}/documents`, {
-        type,
-        fileName: `${type.toLowerCase()}.pdf`,
-        contentType: 'application/pdf',
-        contentBase64: PDF_BASE64,
-      });
-    }
+    await uploadRequiredDocuments(alice, draft);
     for (const id of [draft, docs]) await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
     for (const id of [draft, docs, submitWhileDown]) await approveInReview(id);
     await rita.post(`/applications/${review}/actions/approve`, APPROVE);
@@ -143,7 +125,7 @@ describe('workflow: recovery after a restart', () => {
       [requestWhileDown, 'APPROVED'],
     ];
     for (const [id, status] of finals) {
-      const done = await completion(people, id, status);
+      const done = await completion(e2e.people, id, status);
       expect(done.execution).toMatchObject({ status: 'SUCCEEDED', generation: 1 });
     }
 
@@ -169,27 +151,27 @@ describe('workflow: recovery after a restart', () => {
 
   it('starts the next generation when an execution ended while its application is still open', async () => {
     const id = await inReview();
-    const first = await waitingIn(people.otto, id, 'UnderReview');
+    const first = await waitingIn(e2e.people.otto, id, 'UnderReview');
     const sfn = new SFNClient({});
     await sfn.send(new StopExecutionCommand({ executionArn: first.executionArn, error: 'OperatorStop' }));
     sfn.destroy();
-    await executionReached(people.otto, id, (execution) => execution.status === 'ABORTED', 'aborted');
+    await executionReached(e2e.people.otto, id, (execution) => execution.status === 'ABORTED', 'aborted');
 
     const { handler: reconcile } = await import('#handlers/reconciler.ts');
     expect(await reconcile()).toMatchObject({ started: 1 });
-    const second = await waitingIn(people.otto, id, 'UnderReview');
+    const second = await waitingIn(e2e.people.otto, id, 'UnderReview');
     expect(second).toMatchObject({ generation: 2, name: `${id}-2` });
     expect(await reconcile()).toMatchObject({ started: 0, woken: 0 });
 
-    await people.rita.post(`/applications/${id}/actions/approve`, APPROVE);
-    const done = await completion(people, id, 'APPROVED');
+    await e2e.people.rita.post(`/applications/${id}/actions/approve`, APPROVE);
+    const done = await completion(e2e.people, id, 'APPROVED');
     expect(done.execution).toMatchObject({ status: 'SUCCEEDED', generation: 2 });
     expect(done.states).toEqual(['RouteByStatus', 'UnderReview', 'AfterUnderReview', 'Approved']);
   });
 
   it('wakes an execution whose wake-up the stream gave up on, with the token from its history', async () => {
     const id = await inReview();
-    await waitingIn(people.otto, id, 'UnderReview');
+    await waitingIn(e2e.people.otto, id, 'UnderReview');
     // Step Functions refuses the relay's wake-up until the stream gives up on the record.
     const send = StepFunctionsWorkflow.prototype.sendTaskSuccess;
     const refused = vi.spyOn(StepFunctionsWorkflow.prototype, 'sendTaskSuccess').mockImplementation(function (
@@ -201,21 +183,21 @@ describe('workflow: recovery after a restart', () => {
       return send.call(this, token, data);
     });
     try {
-      await people.rita.post(`/applications/${id}/actions/approve`, APPROVE);
+      await e2e.people.rita.post(`/applications/${id}/actions/approve`, APPROVE);
       await eventually(async () => (refused.mock.calls.length >= 5 ? true : undefined), {
         what: 'five relay attempts',
       });
     } finally {
       refused.mockRestore();
     }
-    const stuck = await waitingIn(people.otto, id, 'UnderReview');
-    expect((await people.audrey.get(`/applications/${id}`)).body.status).toBe('APPROVED');
+    const stuck = await waitingIn(e2e.people.otto, id, 'UnderReview');
+    expect((await e2e.people.audrey.get(`/applications/${id}`)).body.status).toBe('APPROVED');
 
     clock.advanceBy(2 * 60_000);
     const { handler: reconcile } = await import('#handlers/reconciler.ts');
     expect(await reconcile()).toMatchObject({ woken: 1 });
 
-    const done = await completion(people, id, 'APPROVED');
+    const done = await completion(e2e.people, id, 'APPROVED');
     expect(done.execution).toMatchObject({ status: 'SUCCEEDED', name: stuck.name });
     expect(done.states.slice(-3)).toEqual(['UnderReview', 'AfterUnderReview', 'Approved']);
   });

@@ -7,30 +7,20 @@ import {
   completion,
   executionReached,
   inOrder,
-  type Personas,
-  personas,
-  startWorkflowStack,
   statusReached,
-  type WorkflowStack,
+  useWorkflowStack,
   waitingIn,
 } from '../support/stack.ts';
 
 /** Screening in the workflow, against data/denied-parties.json (fictional entities). */
-let stack: WorkflowStack;
-let people: Personas;
-
-beforeAll(async () => {
-  stack = await startWorkflowStack('wfScreening');
-  people = await personas(stack);
-});
-afterAll(() => stack?.dispose());
+const e2e = useWorkflowStack('wfScreening');
 
 const APPROVE = { validityMonths: 12, conditions: [] };
 const party = (name: string, country: string) => ({ name, country, address: '1 Harbour Road' });
 
 async function submitted(details: ReturnType<typeof completeDetails>): Promise<string> {
-  const id = await readyToSubmit(people.alice, details);
-  expect((await people.alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
+  const id = await readyToSubmit(e2e.people.alice, details);
+  expect((await e2e.people.alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
   return id;
 }
 
@@ -39,7 +29,7 @@ describe('workflow: screening', () => {
     const id = await submitted(
       completeDetails({ endUser: { ...party('Ministry of Defence Procurement', 'DE'), type: 'MILITARY' } }),
     );
-    const done = await completion(people, id, 'DENIED');
+    const done = await completion(e2e.people, id, 'DENIED');
     expect(done.execution.status).toBe('SUCCEEDED');
     expect(done.application.decision).toMatchObject({ reasons: ['MILITARY_END_USE'] });
     expect(done.audit.at(-1)).toMatchObject({ action: 'screening-refused', actor: { sub: 'system:screen' } });
@@ -60,7 +50,7 @@ describe('workflow: screening', () => {
     const id = await submitted(
       completeDetails({ consignee: listed, endUser: { ...listed, type: 'COMMERCIAL' } }),
     );
-    const pending = await statusReached(people.audrey, id, 'PENDING_SIGN_OFF');
+    const pending = await statusReached(e2e.people.audrey, id, 'PENDING_SIGN_OFF');
     expect(pending.recommendation).toMatchObject({
       outcome: 'DENIED',
       reasons: ['DENIED_PARTY'],
@@ -69,10 +59,12 @@ describe('workflow: screening', () => {
     expect(pending.flags).toContainEqual(
       expect.objectContaining({ code: 'DENIED_PARTY_MATCH', source: 'screening' }),
     );
-    await waitingIn(people.otto, id, 'PendingSignOff');
-    expect((await people.sam.post(`/applications/${id}/actions/sign-off`, { agree: true })).status).toBe(200);
+    await waitingIn(e2e.people.otto, id, 'PendingSignOff');
+    expect((await e2e.people.sam.post(`/applications/${id}/actions/sign-off`, { agree: true })).status).toBe(
+      200,
+    );
 
-    const done = await completion(people, id, 'DENIED');
+    const done = await completion(e2e.people, id, 'DENIED');
     expect(done.execution.status).toBe('SUCCEEDED');
     const screening = done.audit.find((event) => event.action === 'screening-matched') as unknown as {
       changes: {
@@ -94,18 +86,18 @@ describe('workflow: screening', () => {
     const id = await submitted(
       completeDetails({ consignee: nearly, endUser: { ...nearly, type: 'COMMERCIAL' } }),
     );
-    const review = await statusReached(people.audrey, id, 'UNDER_REVIEW');
+    const review = await statusReached(e2e.people.audrey, id, 'UNDER_REVIEW');
     expect(review.flags).toContainEqual(
       expect.objectContaining({ code: 'POTENTIAL_DENIED_PARTY_MATCH', source: 'screening' }),
     );
     expect(review.lane.name).toBe('ENHANCED');
-    await waitingIn(people.otto, id, 'UnderReview');
-    await people.rita.post(`/applications/${id}/actions/claim`);
-    const approve = await people.rita.post(`/applications/${id}/actions/approve`, APPROVE);
+    await waitingIn(e2e.people.otto, id, 'UnderReview');
+    await e2e.people.rita.post(`/applications/${id}/actions/claim`);
+    const approve = await e2e.people.rita.post(`/applications/${id}/actions/approve`, APPROVE);
     expect(approve.body.status).toBe('PENDING_SIGN_OFF');
-    await people.sam.post(`/applications/${id}/actions/sign-off`, { agree: true });
+    await e2e.people.sam.post(`/applications/${id}/actions/sign-off`, { agree: true });
 
-    const done = await completion(people, id, 'APPROVED');
+    const done = await completion(e2e.people, id, 'APPROVED');
     expect(done.execution.status).toBe('SUCCEEDED');
     expect(inOrder(done.states, ['Screening', 'UnderReview', 'PendingSignOff', 'Approved'])).toBe(true);
   });
@@ -114,13 +106,13 @@ describe('workflow: screening', () => {
     const endUser = { ...party('Nordic Motor Works AB', 'SE'), type: 'COMMERCIAL' as const };
     const details = completeDetails({ consignee: party('Nordic Motor Works AB', 'SE'), endUser });
     const first = await submitted(details);
-    expect((await statusReached(people.audrey, first, 'UNDER_REVIEW')).lane.name).toBe('STANDARD');
-    await people.rita.post(`/applications/${first}/actions/claim`);
-    await people.rita.post(`/applications/${first}/actions/approve`, APPROVE);
-    await statusReached(people.audrey, first, 'APPROVED');
+    expect((await statusReached(e2e.people.audrey, first, 'UNDER_REVIEW')).lane.name).toBe('STANDARD');
+    await e2e.people.rita.post(`/applications/${first}/actions/claim`);
+    await e2e.people.rita.post(`/applications/${first}/actions/approve`, APPROVE);
+    await statusReached(e2e.people.audrey, first, 'APPROVED');
 
     const second = await submitted(details);
-    expect((await statusReached(people.audrey, second, 'UNDER_REVIEW')).lane.name).toBe('EXPEDITED');
+    expect((await statusReached(e2e.people.audrey, second, 'UNDER_REVIEW')).lane.name).toBe('EXPEDITED');
   });
 });
 
@@ -140,18 +132,18 @@ describe.concurrent('workflow: when screening cannot run', () => {
 
   it('routes to an enhanced review with sign-off after the retries', async () => {
     const id = await submitted(completeDetails());
-    const review = await statusReached(people.audrey, id, 'UNDER_REVIEW', 30_000);
+    const review = await statusReached(e2e.people.audrey, id, 'UNDER_REVIEW', 30_000);
     expect(review.flags).toContainEqual(
       expect.objectContaining({ code: 'SCREENING_ERROR', source: 'screening' }),
     );
     expect(review.lane.name).toBe('ENHANCED');
-    await people.ravi.post(`/applications/${id}/actions/claim`);
-    expect((await people.ravi.post(`/applications/${id}/actions/approve`, APPROVE)).body.status).toBe(
+    await e2e.people.ravi.post(`/applications/${id}/actions/claim`);
+    expect((await e2e.people.ravi.post(`/applications/${id}/actions/approve`, APPROVE)).body.status).toBe(
       'PENDING_SIGN_OFF',
     );
-    await people.sue.post(`/applications/${id}/actions/sign-off`, { agree: true });
+    await e2e.people.sue.post(`/applications/${id}/actions/sign-off`, { agree: true });
 
-    const done = await completion(people, id, 'APPROVED');
+    const done = await completion(e2e.people, id, 'APPROVED');
     expect(done.execution.status).toBe('SUCCEEDED');
     expect(done.audit).toContainEqual(
       expect.objectContaining({
@@ -167,17 +159,17 @@ describe.concurrent('workflow: when screening cannot run', () => {
   it('lets the applicant withdraw while screening is under way', async () => {
     const id = await submitted(completeDetails());
     await executionReached(
-      people.otto,
+      e2e.people.otto,
       id,
       (execution) => execution.currentState === 'Screening',
       'screening',
     );
-    const withdrawn = await people.alice.post(`/applications/${id}/actions/withdraw`, {
+    const withdrawn = await e2e.people.alice.post(`/applications/${id}/actions/withdraw`, {
       reason: 'Order cancelled.',
     });
     expect(withdrawn.body.status).toBe('WITHDRAWN');
 
-    const done = await completion(people, id, 'WITHDRAWN');
+    const done = await completion(e2e.people, id, 'WITHDRAWN');
     expect(done.execution.status).toBe('SUCCEEDED');
     // The next retry finds the application withdrawn and answers its status without screening.
     expect(done.audit.map((event) => event.action)).not.toContain('screening-failed');

@@ -3,7 +3,7 @@ import { createDependencies } from '#adapters/dependencies.ts';
 import { workingDaysElapsed } from '#domain/legal-clock.ts';
 import type { UserActor } from '#domain/schemas.ts';
 import { addDocument, backlog, createApplication, performAction } from '#domain/use-cases.ts';
-import { PDF_BASE64 } from '../support/api.ts';
+import { PDF_BASE64, REQUIRED_DOCUMENTS } from '../support/api.ts';
 import { completeDetails } from '../support/applications.ts';
 
 const deps = createDependencies();
@@ -13,7 +13,7 @@ async function submittedApplication() {
   const meta = { requestId: 'backlog-test' };
   const { applicationId } = await createApplication(deps, alice, completeDetails(), meta);
   await performAction(deps, alice, applicationId, 'complete-details', {}, meta);
-  for (const type of ['CONTRACT', 'END_USER_CERTIFICATE', 'END_USE_STATEMENT'] as const) {
+  for (const type of REQUIRED_DOCUMENTS) {
     const upload = {
       type,
       fileName: `${type}.pdf`,

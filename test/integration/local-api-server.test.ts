@@ -128,6 +128,20 @@ describe('local api server', () => {
     expect(event.requestContext.authorizer?.claims['cognito:groups']).toBe('applicant');
   });
 
+  it('passes a query parameter named like an object property as a plain parameter', async () => {
+    const response = await fetch(`${server.url}/health?__proto__=1&constructor=2&constructor=3`);
+    expect(response.status).toBe(200);
+    const { event } = (await response.json()) as Echo;
+    expect(Object.entries(event.queryStringParameters ?? {})).toEqual([
+      ['__proto__', '1'],
+      ['constructor', '3'],
+    ]);
+    expect(Object.entries(event.multiValueQueryStringParameters ?? {})).toEqual([
+      ['__proto__', ['1']],
+      ['constructor', ['2', '3']],
+    ]);
+  });
+
   it('serves public paths without a token', async () => {
     const response = await fetch(`${server.url}/health`);
     expect(response.status).toBe(200);

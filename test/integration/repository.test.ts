@@ -3,10 +3,10 @@ import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { DynamoApplicationRepository, documentClient } from '#adapters/dynamodb.ts';
 import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
-import { applyAction } from '#domain/apply-action.ts';
+import { type ActionInputs, applyAction } from '#domain/apply-action.ts';
 import { DEFAULT_CONFIG } from '#domain/config.ts';
 import { ValidationError, VersionConflictError } from '#domain/errors.ts';
-import type { Actor } from '#domain/schemas.ts';
+import type { Actor, Application } from '#domain/schemas.ts';
 
 const repository = new DynamoApplicationRepository();
 const tables = tableNamesFromEnv();
@@ -26,6 +26,22 @@ async function created(org = `org-${ulid()}`) {
   return result.application;
 }
 
+type OwnerAction = 'update' | 'withdraw';
+
+/** Applies `action` by the owning applicant; fails the test when it produces no audit event. */
+function applied<A extends OwnerAction>(application: Application, action: A, input: ActionInputs[A]) {
+  const result = applyAction(application, action, applicant(application.orgId), input, context());
+  if (!result.event) throw new Error(`${action} produced no event`);
+  return { application: result.application, event: result.event };
+}
+
+/** Applies `action` and commits it against the version it was applied to. */
+async function committed<A extends OwnerAction>(application: Application, action: A, input: ActionInputs[A]) {
+  const result = applied(application, action, input);
+  await repository.commit(result.application, result.event, application.version);
+  return result.application;
+}
+
 describe('DynamoApplicationRepository', () => {
   it('commits the application and its audit event together and reads both back', async () => {
     const application = await created();
@@ -39,23 +55,8 @@ describe('DynamoApplicationRepository', () => {
 
   it('refuses a stale version with VERSION_CONFLICT and writes neither item', async () => {
     const application = await created();
-    const update = applyAction(
-      application,
-      'update',
-      applicant(application.orgId),
-      { endUse: { military: false } },
-      context(),
-    );
-    if (!update.event) throw new Error('no event');
-    await repository.commit(update.application, update.event, application.version);
-    const stale = applyAction(
-      application,
-      'update',
-      applicant(application.orgId),
-      { endUse: { military: true } },
-      context(),
-    );
-    if (!stale.event) throw new Error('no event');
+    await committed(application, 'update', { endUse: { military: false } });
+    const stale = applied(application, 'update', { endUse: { military: true } });
     await expect(
       repository.commit(stale.application, stale.event, application.version),
     ).rejects.toBeInstanceOf(VersionConflictError);
@@ -76,26 +77,10 @@ describe('DynamoApplicationRepository', () => {
         ExpressionAttributeValues: { ':task': pendingTask },
       }),
     );
-    const update = applyAction(
-      application,
-      'update',
-      applicant(application.orgId),
-      { endUse: { military: false } },
-      context(),
-    );
-    if (!update.event) throw new Error('no event');
-    await repository.commit(update.application, update.event, application.version);
+    const updated = await committed(application, 'update', { endUse: { military: false } });
     expect((await repository.get(application.applicationId))?.workflow.pendingTask).toEqual(pendingTask);
 
-    const withdrawn = applyAction(
-      update.application,
-      'withdraw',
-      applicant(application.orgId),
-      { reason: 'x' },
-      context(),
-    );
-    if (!withdrawn.event) throw new Error('no event');
-    await repository.commit(withdrawn.application, withdrawn.event, update.application.version);
+    await committed(updated, 'withdraw', { reason: 'x' });
     const { Item } = await documentClient.send(
       new GetCommand({ TableName: tables.applications, Key: { applicationId: application.applicationId } }),
     );
@@ -105,24 +90,8 @@ describe('DynamoApplicationRepository', () => {
 
   it('removes a detail that a merge patch deleted', async () => {
     const application = await created();
-    const withUse = applyAction(
-      application,
-      'update',
-      applicant(application.orgId),
-      { endUse: { military: false } },
-      context(),
-    );
-    if (!withUse.event) throw new Error('no event');
-    await repository.commit(withUse.application, withUse.event, application.version);
-    const cleared = applyAction(
-      withUse.application,
-      'update',
-      applicant(application.orgId),
-      { endUse: null },
-      context(),
-    );
-    if (!cleared.event) throw new Error('no event');
-    await repository.commit(cleared.application, cleared.event, withUse.application.version);
+    const withUse = await committed(application, 'update', { endUse: { military: false } });
+    await committed(withUse, 'update', { endUse: null });
     expect((await repository.get(application.applicationId))?.application.endUse).toBeUndefined();
   });
 

@@ -103,6 +103,12 @@ export async function readyToSubmit(applicant: Caller, details = completeDetails
   const created = await applicant.post('/applications', details);
   const id: string = created.body.applicationId;
   await applicant.post(`/applications/${id}/actions/complete-details`);
+  await uploadRequiredDocuments(applicant, id);
+  return id;
+}
+
+/** Uploads a small PDF for each required document type. */
+export async function uploadRequiredDocuments(applicant: Caller, id: string): Promise<void> {
   for (const type of REQUIRED_DOCUMENTS) {
     await applicant.post(`/applications/${id}/documents`, {
       type,
@@ -111,7 +117,6 @@ export async function readyToSubmit(applicant: Caller, details = completeDetails
       contentBase64: PDF_BASE64,
     });
   }
-  return id;
 }
 
 export const SUBMIT_BODY = { declaration: { accurate: true, signedBy: 'Alice Compliance' } };

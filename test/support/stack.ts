@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadOrCreateSigningKeys, mintToken, type SigningKeys } from '#local/jwt.ts';
 import { freePort } from '#local/ports.ts';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
@@ -55,6 +55,37 @@ export async function startWorkflowStack(tablePrefix: string): Promise<WorkflowS
     },
   };
   return stack;
+}
+
+/** A test file's workflow stack and personas, readable once its `beforeAll` has run. */
+export interface WorkflowFixture {
+  readonly stack: WorkflowStack;
+  readonly people: Personas;
+}
+
+/**
+ * Starts a workflow stack with the personas before the calling test file's tests (hooks registered
+ * after this call run after it) and disposes of it after them.
+ */
+export function useWorkflowStack(tablePrefix: string): WorkflowFixture {
+  let stack: WorkflowStack | undefined;
+  let people: Personas | undefined;
+  beforeAll(async () => {
+    stack = await startWorkflowStack(tablePrefix);
+    people = await personas(stack);
+  });
+  afterAll(() => stack?.dispose());
+  const notStarted = () => new Error(`the ${tablePrefix} workflow stack is read before beforeAll started it`);
+  return {
+    get stack() {
+      if (!stack) throw notStarted();
+      return stack;
+    },
+    get people() {
+      if (!people) throw notStarted();
+      return people;
+    },
+  };
 }
 
 /** Polls `probe` until it returns a value other than undefined; fails after `timeoutMs`. */

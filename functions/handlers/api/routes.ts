@@ -2,6 +2,7 @@ import { createDependencies } from '../../adapters/dependencies.ts';
 import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
 import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
 import { actorFromClaims, hasRole } from '../../domain/access.ts';
+import type { ActionInputs } from '../../domain/apply-action.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/lifecycle.ts';
 import {
@@ -31,6 +32,19 @@ const view = (request: RouteRequest, application: Parameters<typeof applicationV
 const withEtag = (status: number, application: ReturnType<typeof view>) =>
   json(status, application, { etag: `"${application.version}"` });
 
+/** Performs `action` on the application in the path and answers it with its new ETag. */
+async function performed<A extends Action>(request: RouteRequest, action: A, input: ActionInputs[A]) {
+  const result = await useCases.performAction(
+    deps,
+    caller(request),
+    param(request, 'id'),
+    action,
+    input,
+    meta(request),
+  );
+  return withEtag(200, view(request, result.application));
+}
+
 /** The application whose execution an operator or auditor watches (404 if not visible, then 403). */
 async function watchedApplication(request: RouteRequest) {
   const actor = caller(request);
@@ -42,8 +56,9 @@ async function watchedApplication(request: RouteRequest) {
 }
 const noExecution = () => new NotFoundError('No workflow execution is known for this application.');
 
+// Own keys only: `in` would also accept inherited names such as `constructor` (a 500, not a 404).
 const isHumanAction = (action: string): action is keyof typeof ActionBodySchemas =>
-  action in ActionBodySchemas;
+  Object.hasOwn(ActionBodySchemas, action);
 const isSystemAction = (action: string): action is SystemAction =>
   (SYSTEM_ACTIONS as string[]).includes(action);
 
@@ -77,15 +92,7 @@ export const routes: Route[] = [
       },
       PATCH: async (request) => {
         const patch = validate(DetailsPatchSchema, jsonBody(request.event, false));
-        const result = await useCases.performAction(
-          deps,
-          caller(request),
-          param(request, 'id'),
-          'update',
-          patch,
-          meta(request),
-        );
-        return withEtag(200, view(request, result.application));
+        return performed(request, 'update', patch);
       },
     },
   },
@@ -117,18 +124,8 @@ export const routes: Route[] = [
         );
         return json(200, { document, contentBase64: Buffer.from(content).toString('base64') });
       },
-      DELETE: async (request) => {
-        const input = { documentId: param(request, 'documentId') };
-        const result = await useCases.performAction(
-          deps,
-          caller(request),
-          param(request, 'id'),
-          'remove-document',
-          input,
-          meta(request),
-        );
-        return withEtag(200, view(request, result.application));
-      },
+      DELETE: async (request) =>
+        performed(request, 'remove-document', { documentId: param(request, 'documentId') }),
     },
   },
   {
@@ -144,15 +141,7 @@ export const routes: Route[] = [
         }
         if (!isHumanAction(action)) throw new NotFoundError(`No such action "${action}".`);
         const body = validate(ActionBodySchemas[action], jsonBody(request.event, true));
-        const result = await useCases.performAction(
-          deps,
-          actor,
-          param(request, 'id'),
-          action as Action,
-          body as never,
-          meta(request),
-        );
-        return withEtag(200, view(request, result.application));
+        return performed(request, action, body as never);
       },
     },
   },

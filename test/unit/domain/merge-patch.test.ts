@@ -33,3 +33,16 @@ describe('applyMergePatch', () => {
     expect(target).toEqual({ a: { b: 1 }, list: [1] });
   });
 });
+
+describe('applyMergePatch with a "__proto__" key', () => {
+  it('keeps the key as an own property instead of replacing the prototype', () => {
+    const patch = JSON.parse('{"endUse": {"__proto__": {"military": true}}}');
+    const result = applyMergePatch({ endUse: { description: 'Motors' } }, patch) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(Object.getPrototypeOf(result.endUse)).toBe(Object.prototype);
+    expect(Object.hasOwn(result.endUse ?? {}, '__proto__')).toBe(true);
+    expect(result.endUse?.military).toBeUndefined();
+  });
+});
