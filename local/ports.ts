@@ -25,6 +25,22 @@ export async function assertPortFree(port: number, host = '127.0.0.1'): Promise<
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/**
+ * Like `assertPortFree`, but gives a process that is shutting down time to release the port (a
+ * JVM's main thread can be reaped while its other threads still hold the listening socket).
+ */
+export async function waitForPortFree(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertPortFree(port, host);
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
