@@ -23,12 +23,32 @@ export const GSI = {
 /** Attribute that Powertools Idempotency uses for its record expiry (TTL). */
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 
+/**
+ * Table names from the environment. Locally the defaults apply; in a deployed Lambda a missing
+ * variable is an error when the table is first used (no silent fallback to another table), and each
+ * function is given only the tables it uses.
+ */
 export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNames {
+  const deployed = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  const name = (variable: string, localDefault: string): string => {
+    const value = env[variable];
+    if (value) return value;
+    if (deployed) throw new Error(`${variable} is not set for this function`);
+    return localDefault;
+  };
   return {
-    applications: env.APPLICATIONS_TABLE ?? 'Applications',
-    auditEvents: env.AUDIT_TABLE ?? 'AuditEvents',
-    idempotency: env.IDEMPOTENCY_TABLE ?? 'Idempotency',
-    counters: env.COUNTERS_TABLE ?? 'Counters',
+    get applications() {
+      return name('APPLICATIONS_TABLE', 'Applications');
+    },
+    get auditEvents() {
+      return name('AUDIT_TABLE', 'AuditEvents');
+    },
+    get idempotency() {
+      return name('IDEMPOTENCY_TABLE', 'Idempotency');
+    },
+    get counters() {
+      return name('COUNTERS_TABLE', 'Counters');
+    },
   };
 }
 

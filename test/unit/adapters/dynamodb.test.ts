@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoApplicationRepository } from '#adapters/dynamodb.ts';
+import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
 import { applyAction } from '#domain/apply-action.ts';
 import { DEFAULT_CONFIG } from '#domain/config.ts';
 import { VersionConflictError } from '#domain/errors.ts';
@@ -92,5 +93,17 @@ describe('DynamoApplicationRepository error paths', () => {
     expect(items[0]?.Update?.UpdateExpression).not.toContain('pendingTask');
     expect(items[1]?.Put?.ConditionExpression).toBe('attribute_not_exists(seq)');
     expect(items[1]?.Put?.Item?.seq).toBe(2);
+  });
+});
+
+describe('tableNamesFromEnv', () => {
+  it('uses the local default names when not running in Lambda', () => {
+    expect(tableNamesFromEnv({}).auditEvents).toBe('AuditEvents');
+  });
+
+  it('refuses to fall back to a default name inside a deployed Lambda', () => {
+    const names = tableNamesFromEnv({ AWS_LAMBDA_FUNCTION_NAME: 'api', APPLICATIONS_TABLE: 'prod-apps' });
+    expect(names.applications).toBe('prod-apps');
+    expect(() => names.auditEvents).toThrow('AUDIT_TABLE is not set for this function');
   });
 });
