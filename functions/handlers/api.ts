@@ -1,25 +1,31 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { toHttpResponse } from '../adapters/http.ts';
 import { idempotent } from '../adapters/idempotency.ts';
-import { logger } from '../adapters/observability.ts';
+import { appendLogKeys, logger, withLogKeys } from '../adapters/observability.ts';
 import { resolveRoute } from './api/router.ts';
 import { idempotencyKey, routes } from './api/routes.ts';
 
 /**
  * API Gateway REST proxy handler: route → use case → response. Mutations with an
- * Idempotency-Key run at most once per caller, method, path and key.
+ * Idempotency-Key run at most once per caller, method, path and key. The request's log fields go
+ * on this invocation's lines only.
  */
-export const handler = async (
+export const handler = (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+  const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+  return withLogKeys({ requestId, method: event.httpMethod, path: event.path }, () =>
+    handle(event, context, requestId),
+  );
+};
+
+async function handle(
   event: APIGatewayProxyEvent,
   context: Context,
-): Promise<APIGatewayProxyResult> => {
-  const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-  logger.resetKeys();
-  logger.appendKeys({ requestId, method: event.httpMethod, path: event.path });
+  requestId: string,
+): Promise<APIGatewayProxyResult> {
   let response: APIGatewayProxyResult;
   try {
     const { handler: route, params } = resolveRoute(routes, event.httpMethod, event.path);
-    if (params.id) logger.appendKeys({ applicationId: params.id });
+    if (params.id) appendLogKeys({ applicationId: params.id });
     const request = { event, context, params };
     const key = idempotencyKey(request);
     const claims = event.requestContext?.authorizer?.claims as Record<string, string> | undefined;
@@ -39,4 +45,4 @@ export const handler = async (
   }
   logger.info('request handled', { statusCode: response.statusCode });
   return { ...response, headers: { ...response.headers, 'x-request-id': requestId } };
-};
+}

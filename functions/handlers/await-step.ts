@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
-import { logger as processLogger } from '../adapters/observability.ts';
+import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
 import { WorkflowItems } from '../adapters/workflow-items.ts';
 import type { DomainConfig } from '../domain/config.ts';
@@ -10,9 +10,6 @@ import { isFinal } from '../domain/lifecycle.ts';
 import type { WorkflowEngine } from '../domain/ports.ts';
 import { StatusSchema } from '../domain/schemas.ts';
 import { workflowData } from '../domain/timers.ts';
-
-/** Fields go with each log call: locally all handlers share a process, so no keys are appended. */
-const logger = processLogger.createChild();
 
 /**
  * A human step (`lambda:invoke.waitForTaskToken`): stores the task token on the application while

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
-import { logger as processLogger } from '../adapters/observability.ts';
+import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
 import { WorkflowItems } from '../adapters/workflow-items.ts';
 import type { DomainConfig } from '../domain/config.ts';
@@ -9,9 +9,6 @@ import { isFinal } from '../domain/lifecycle.ts';
 import type { StoredApplication, WorkflowEngine } from '../domain/ports.ts';
 import { workflowData } from '../domain/timers.ts';
 import { HUMAN_STEP_STATUSES, STATE_FOR_STATUS, statusForState } from '../domain/workflow-states.ts';
-
-/** Fields go with each log call: locally all handlers share a process, so no keys are appended. */
-const logger = processLogger.createChild();
 
 /**
  * The safety net (scheduled on AWS; at start-up and every minute locally). For every non-final

@@ -5,15 +5,12 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { z } from 'zod';
 import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
-import { logger as processLogger } from '../adapters/observability.ts';
+import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
 import type { DomainConfig } from '../domain/config.ts';
 import type { WorkflowEngine } from '../domain/ports.ts';
 import { InformationRequestSchema, StatusSchema } from '../domain/schemas.ts';
 import { workflowData } from '../domain/timers.ts';
-
-/** Fields go with each log call: locally all handlers share a process, so no keys are appended. */
-const logger = processLogger.createChild();
 
 /**
  * The outbox relay on the applications stream (NEW_AND_OLD_IMAGES): a new application starts its

@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import bundledList from '../../data/denied-parties.json' with { type: 'json' };
 import { createDependencies } from '../adapters/dependencies.ts';
-import { logger as processLogger } from '../adapters/observability.ts';
+import { logger } from '../adapters/observability.ts';
 import type { WorkflowData } from '../domain/ports.ts';
 import type { Application } from '../domain/schemas.ts';
 import {
@@ -14,9 +14,6 @@ import {
 } from '../domain/screening.ts';
 import { workflowData } from '../domain/timers.ts';
 import { applySystemAction, type Dependencies } from '../domain/use-cases.ts';
-
-/** Fields go with each log call: locally all handlers share a process, so no keys are appended. */
-const logger = processLogger.createChild();
 
 /**
  * The workflow's Screening step: screens a SUBMITTED application against the denied-party list and

@@ -1,13 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createDependencies } from '../adapters/dependencies.ts';
-import { logger as processLogger } from '../adapters/observability.ts';
+import { logger } from '../adapters/observability.ts';
 import type { WorkflowData } from '../domain/ports.ts';
 import { workflowData } from '../domain/timers.ts';
 import { applySystemAction, type Dependencies } from '../domain/use-cases.ts';
-
-/** Fields go with each log call: locally all handlers share a process, so no keys are appended. */
-const logger = processLogger.createChild();
 
 /**
  * Timers and the screening Catch: `abandon`, `information-overdue` and `screening-failed` through the
