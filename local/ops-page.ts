@@ -87,6 +87,8 @@ const MAX_ROWS = 200;
 /** Parallel reads per refresh, so 200 rows do not queue 600 requests at once. */
 const CONCURRENCY = 8;
 const APPLICATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** `<applicationId>-<generation>`, as the adapter names executions. */
+const EXECUTION_NAME = /^(.+)-([1-9]\d{0,8})$/;
 const LOCAL_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
 /** What the page, its JSON and `npm run ops` read: DynamoDB through the repository, executions through the adapter. */
@@ -123,16 +125,30 @@ export class OpsReader {
     return { application: toRow(stored, execution, this.deps), execution, visitedStates, audit };
   }
 
-  /** The states the current execution entered, in order; null when there is no such application. */
-  async visitedStates(applicationId: string): Promise<VisitedState[] | null> {
-    const stored = await this.deps.repository.get(applicationId);
-    return stored && this.visitedStatesOf(stored);
+  /**
+   * The states an execution entered, in order: the application's current one, or the one named
+   * (`<applicationId>-<generation>`, as `ListExecutions` names them); null when there is no such
+   * application.
+   */
+  async visitedStates(applicationIdOrExecution: string): Promise<VisitedState[] | null> {
+    const found = await this.find(applicationIdOrExecution);
+    return found && this.visitedStatesOf(found.stored, found.generation);
   }
 
   /** The audit chain verified against the application's version and head hash; null when there is none. */
-  async verify(applicationId: string): Promise<ChainVerification | null> {
-    const stored = await this.deps.repository.get(applicationId);
-    return stored && this.verifyStored(stored);
+  async verify(applicationIdOrExecution: string): Promise<ChainVerification | null> {
+    const found = await this.find(applicationIdOrExecution);
+    return found && this.verifyStored(found.stored);
+  }
+
+  /** An application id as it is, else an execution name: the application and that generation. */
+  private async find(idOrName: string): Promise<{ stored: StoredApplication; generation: number } | null> {
+    const stored = await this.deps.repository.get(idOrName);
+    if (stored) return { stored, generation: stored.workflow.generation };
+    const execution = EXECUTION_NAME.exec(idOrName);
+    if (!execution?.[1]) return null;
+    const ofExecution = await this.deps.repository.get(execution[1]);
+    return ofExecution && { stored: ofExecution, generation: Number(execution[2]) };
   }
 
   private async row(stored: StoredApplication): Promise<OpsRow> {
@@ -143,8 +159,11 @@ export class OpsReader {
     return toRow(stored, execution, this.deps);
   }
 
-  private async visitedStatesOf({ application, workflow }: StoredApplication): Promise<VisitedState[]> {
-    const events = await this.deps.workflow.history(application.applicationId, workflow.generation);
+  private async visitedStatesOf(
+    { application, workflow }: StoredApplication,
+    generation = workflow.generation,
+  ): Promise<VisitedState[]> {
+    const events = await this.deps.workflow.history(application.applicationId, generation);
     return (events ?? [])
       .filter((event) => event.type.endsWith('StateEntered') && event.state !== null)
       .map((event) => ({ state: event.state ?? '', enteredAt: event.timestamp }));

@@ -16,8 +16,10 @@ const USAGE = `usage: npm run ops -- <command>
   reconcile                     run the reconciler once and print its summary as JSON
   executions [--status STATUS]  list the executions (name, status, start, stop); STATUS is one of
                                 ${Object.values(ExecutionStatus).join(', ')}
-  history <applicationId>       the states the application's current execution entered
-  verify <applicationId>        verify the application's audit chain (exit 1 when it is broken)`;
+  history <id>                  the states the application's current execution entered, or those of
+                                the execution named (<id> is an application id or an execution name
+                                as \`executions\` prints it)
+  verify <id>                   verify the application's audit chain (exit 1 when it is broken)`;
 
 const HOST = '127.0.0.1';
 const port = (name: string, fallback: number): number => Number(process.env[name] || fallback);
@@ -106,7 +108,7 @@ async function history(applicationId: string): Promise<void> {
   await useLocalStateMachine();
   const { OpsReader } = await import('./ops-page.ts');
   const visited = await new OpsReader().visitedStates(applicationId);
-  if (visited === null) throw new OpsError(`There is no application ${applicationId}.`);
+  if (visited === null) throw noSuch(applicationId);
   if (visited.length === 0) throw new OpsError(`No workflow execution is known for ${applicationId}.`);
   print(columns([['ENTERED', 'STATE'], ...visited.map(({ enteredAt, state }) => [enteredAt, state])]));
 }
@@ -115,10 +117,12 @@ async function verify(applicationId: string): Promise<void> {
   await assertRunning(ENDPOINTS.dynamodb);
   const { OpsReader } = await import('./ops-page.ts');
   const verification = await new OpsReader().verify(applicationId);
-  if (verification === null) throw new OpsError(`There is no application ${applicationId}.`);
+  if (verification === null) throw noSuch(applicationId);
   print(JSON.stringify(verification));
   if (!verification.valid) process.exitCode = 1;
 }
+
+const noSuch = (id: string) => new OpsError(`There is no application or execution ${id}.`);
 
 /** Sets and returns STATE_MACHINE_ARN as local/stack.ts builds it (the local endpoint's default region and account). */
 async function useLocalStateMachine(): Promise<string> {
