@@ -4,11 +4,13 @@ import { join, resolve } from 'node:path';
 import {
   type CryptoKey,
   calculateJwkThumbprint,
+  errors,
   exportJWK,
   exportPKCS8,
   generateKeyPair,
   importPKCS8,
   importSPKI,
+  type JWTHeaderParameters,
   type JWTPayload,
   jwtVerify,
   SignJWT,
@@ -134,7 +136,7 @@ function assertValidRequest(request: TokenRequest): void {
  * `requestContext.authorizer.claims`. Throws on any invalid token.
  */
 export async function verifyToken(keys: SigningKeys, token: string): Promise<Record<string, string>> {
-  const { payload } = await jwtVerify(token, keys.publicKey, {
+  const { payload } = await jwtVerify(token, keyForHeader(keys), {
     algorithms: [ALGORITHM],
     issuer: LOCAL_ISSUER,
     audience: LOCAL_AUDIENCE,
@@ -143,6 +145,17 @@ export async function verifyToken(keys: SigningKeys, token: string): Promise<Rec
   // Without OAuth scopes on the method, a Cognito authorizer accepts ID tokens only.
   if (payload.token_use !== 'id') throw new Error('not an ID token');
   return flattenClaims(payload);
+}
+
+/**
+ * Like Cognito's authorizer, the key is looked up in the pool's JWKS by the header's `kid`: a
+ * token naming no key or an unknown one is refused before its signature is even considered.
+ */
+function keyForHeader(keys: SigningKeys): (header: JWTHeaderParameters) => CryptoKey {
+  return (header) => {
+    if (header.kid !== keys.keyId) throw new errors.JWKSNoMatchingKey();
+    return keys.publicKey;
+  };
 }
 
 /**

@@ -49,8 +49,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
 
 /** The JSON body; an empty body counts as `{}` where `emptyAllowed`. */
 export function jsonBody(event: APIGatewayProxyEvent, emptyAllowed: boolean): unknown {
-  const raw =
-    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const raw = decodeBody(event);
   if (raw && Buffer.byteLength(raw) > LIMITS.bodyBytes) {
     throw new PayloadTooLargeError(`Request bodies may be at most ${LIMITS.bodyBytes} bytes.`);
   }
@@ -58,25 +57,70 @@ export function jsonBody(event: APIGatewayProxyEvent, emptyAllowed: boolean): un
     if (emptyAllowed) return {};
     throw new ValidationError([{ path: '', message: 'a JSON body is required' }]);
   }
-  const contentType = header(event, 'content-type') ?? '';
-  if (!/^application\/(merge-patch\+)?json\s*(;|$)/i.test(contentType)) {
-    throw new ValidationError(
-      [{ path: 'content-type', message: 'must be application/json' }],
-      'Unsupported content type.',
-    );
-  }
+  checkContentType(header(event, 'content-type') ?? '');
+  // Text bodies reach the function already decoded; bytes that were not UTF-8 survive only as
+  // U+FFFD, which no field of this API has a use for, so its presence means undecodable input.
+  if (raw.includes(REPLACEMENT_CHARACTER) || !raw.isWellFormed()) throw notUtf8();
   try {
-    return JSON.parse(raw, rejectPrototypeKey);
+    return JSON.parse(raw, rejectUnsafeMember);
   } catch (error) {
     if (error instanceof ValidationError) throw error;
     throw new ValidationError([{ path: '', message: 'the body is not valid JSON' }], 'Malformed JSON.');
   }
 }
 
-/** A "__proto__" key would become a prototype at the next object copy: refuse it outright. */
-function rejectPrototypeKey(key: string, value: unknown): unknown {
+const REPLACEMENT_CHARACTER = '\uFFFD';
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeBody(event: APIGatewayProxyEvent): string | null {
+  if (!event.isBase64Encoded || !event.body) return event.body;
+  try {
+    return fatalUtf8.decode(Buffer.from(event.body, 'base64'));
+  } catch {
+    throw notUtf8();
+  }
+}
+
+const notUtf8 = () =>
+  new ValidationError(
+    [{ path: '', message: 'the body must be valid UTF-8 (no undecodable bytes, no lone surrogates)' }],
+    'The request body is not valid UTF-8.',
+  );
+
+/** `application/json` or `application/merge-patch+json`, with no charset or `charset=utf-8` only. */
+function checkContentType(contentType: string): void {
+  const [mediaType = '', ...parameters] = contentType.split(';');
+  if (!/^application\/(merge-patch\+)?json$/i.test(mediaType.trim())) {
+    throw new ValidationError(
+      [{ path: 'content-type', message: 'must be application/json' }],
+      'Unsupported content type.',
+    );
+  }
+  for (const parameter of parameters) {
+    const [name = '', value = ''] = parameter.split('=');
+    if (name.trim().toLowerCase() !== 'charset') continue;
+    if (
+      value
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase() !== 'utf-8'
+    ) {
+      throw new ValidationError(
+        [{ path: 'content-type', message: 'charset must be utf-8 (JSON is always UTF-8, RFC 8259)' }],
+        'Unsupported charset.',
+      );
+    }
+  }
+}
+
+/**
+ * A "__proto__" key would become a prototype at the next object copy: refuse it outright. A
+ * `\uD800`-style escape yields a lone surrogate, which is not Unicode text: refuse it too.
+ */
+function rejectUnsafeMember(key: string, value: unknown): unknown {
   if (key === '__proto__')
     throw new ValidationError([{ path: '__proto__', message: 'is not an allowed key' }]);
+  if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) throw notUtf8();
   return value;
 }
 

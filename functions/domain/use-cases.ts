@@ -225,7 +225,34 @@ export async function verifyAuditTrail(
   const { application } = await loadVisible(deps, actor, applicationId);
   if (!hasRole(actor, 'auditor', 'operator'))
     throw new ForbiddenError('Only auditors and operators verify audit trails.');
-  return verifyChain(await deps.repository.auditEvents(applicationId), application);
+  return verifyConsistently(deps, applicationId, application);
+}
+
+const VERIFY_ATTEMPTS = 5;
+
+/**
+ * Never cries wolf while the application is being written. The head is read before the events, and
+ * each commit writes the head and its event in one transaction, so a concurrent commit can only
+ * add events beyond the head that was read. More events than the head counts is therefore only
+ * evidence of tampering when the head has not moved meanwhile; otherwise read both again. Under
+ * sustained writes the last attempt checks the chain up to the head it read.
+ */
+async function verifyConsistently(
+  deps: Dependencies,
+  applicationId: string,
+  firstHead: Application,
+): Promise<ChainVerification> {
+  let head = firstHead;
+  for (let attempt = 1; ; attempt += 1) {
+    const events = await deps.repository.auditEvents(applicationId);
+    if (events.length <= head.version) return verifyChain(events, head);
+    const reread = (await deps.repository.get(applicationId))?.application;
+    if (!reread || reread.version === head.version) return verifyChain(events, head);
+    if (attempt === VERIFY_ATTEMPTS) {
+      return verifyChain(events.slice(0, head.version), head);
+    }
+    head = reread;
+  }
 }
 
 const PENDING_STATUSES = ['SUBMITTED', 'UNDER_REVIEW', 'INFORMATION_REQUESTED', 'PENDING_SIGN_OFF'] as const;

@@ -235,6 +235,45 @@ describe('errors and their precedence', () => {
     expect(badCountry.body.error.details[0].path).toBe('exporter.country');
   });
 
+  it('refuses bodies declared in another charset or holding invalid UTF-8, and writes nothing', async () => {
+    const ulla = await api.as('ulla', `charset-${Date.now()}`, ['applicant']);
+    for (const charset of ['utf-16', 'UTF-16LE', 'iso-8859-1', '"latin1"']) {
+      const refused = await ulla.post('/applications', '{}', {
+        'content-type': `application/json; charset=${charset}`,
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: 'Unsupported charset.',
+      });
+    }
+    const utf8 = await ulla.post('/applications', '{}', {
+      'content-type': 'application/json; charset="UTF-8"',
+    });
+    expect(utf8.status).toBe(201);
+    const invalidBytes = [
+      Buffer.concat([
+        Buffer.from('{"exporter":{"name":"Ac'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('me"}}'),
+      ]),
+      Buffer.concat([Buffer.from('{"exporter":{"name":"'), Buffer.from([0xc3]), Buffer.from('"}}')]),
+      Buffer.from('{"exporter":{"name":"\\ud800"}}'),
+    ];
+    for (const body of invalidBytes) {
+      const response = await fetch(`${api.url}/applications`, {
+        method: 'POST',
+        headers: { authorization: ulla.authorization, 'content-type': 'application/json' },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toMatchObject({
+        message: 'The request body is not valid UTF-8.',
+      });
+    }
+    expect((await ulla.get('/applications')).body.items).toHaveLength(1);
+  });
+
   it('answers 404 for unknown routes and applications and 405 for a wrong method', async () => {
     expect((await alice.get('/nothing-here')).status).toBe(404);
     expect((await alice.get('/applications/app_00000000000000000000000000')).status).toBe(404);

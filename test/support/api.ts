@@ -17,6 +17,8 @@ export interface ApiResponse {
 }
 
 export interface Caller {
+  /** The Authorization header value this caller sends (empty when anonymous). */
+  authorization: string;
   get(path: string, headers?: Record<string, string>): Promise<ApiResponse>;
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   patch(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
@@ -61,6 +63,7 @@ export function caller(url: string, token: string | undefined): Caller {
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
   };
   return {
+    authorization: token ? `Bearer ${token}` : '',
     get: (path, headers) => send('GET', path, undefined, headers),
     post: (path, body, headers) => send('POST', path, body ?? {}, headers),
     patch: (path, body, headers) => send('PATCH', path, body, headers),

@@ -123,15 +123,42 @@ describe('local jwt', () => {
     await expect(verifyToken(keys, tampered)).rejects.toThrow(/signature/);
   });
 
-  it('rejects a token signed by another key', async () => {
+  it('rejects a token signed by another key under this key id', async () => {
     const otherKeys = await loadOrCreateSigningKeys(join(dataDir, 'other'));
-    const token = await mintToken(otherKeys, { sub: 'alice', org: 'acme', groups: ['applicant'] });
+    const token = await mintToken(
+      { ...otherKeys, keyId: keys.keyId },
+      { sub: 'alice', org: 'acme', groups: [] },
+    );
     await expect(verifyToken(keys, token)).rejects.toThrow(/signature/);
+  });
+
+  it('rejects a correctly signed token whose kid names an unknown key or no key, like Cognito', async () => {
+    const claims = { sub: 'alice', org: 'acme', groups: ['applicant'] };
+    const unknownKid = await mintToken({ ...keys, keyId: 'unknown-key' }, claims);
+    await expect(verifyToken(keys, unknownKid)).rejects.toThrow(/no applicable key/);
+    const valid = await mintToken(keys, claims);
+    const [, payload, signature] = valid.split('.');
+    const noKid = Buffer.from(JSON.stringify({ alg: 'RS256' })).toString('base64url');
+    await expect(verifyToken(keys, [noKid, payload, signature].join('.'))).rejects.toThrow();
+    const otherKeys = await loadOrCreateSigningKeys(join(dataDir, 'other'));
+    await expect(verifyToken(keys, await mintToken(otherKeys, claims))).rejects.toThrow(/no applicable key/);
+  });
+
+  it('rejects a validly signed token from another issuer', async () => {
+    const token = await new SignJWT({ token_use: 'id' })
+      .setProtectedHeader({ alg: 'RS256', kid: keys.keyId })
+      .setSubject('alice')
+      .setIssuer('https://cognito-idp.elsewhere/pool')
+      .setAudience(LOCAL_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(keys.privateKey);
+    await expect(verifyToken(keys, token)).rejects.toThrow(/iss/);
   });
 
   it('rejects a validly signed token with the wrong audience or token use', async () => {
     const base = new SignJWT({ token_use: 'id' })
-      .setProtectedHeader({ alg: 'RS256' })
+      .setProtectedHeader({ alg: 'RS256', kid: keys.keyId })
       .setSubject('alice')
       .setIssuer(LOCAL_ISSUER)
       .setIssuedAt()
@@ -140,7 +167,7 @@ describe('local jwt', () => {
       /aud/,
     );
     const accessToken = await new SignJWT({ token_use: 'access' })
-      .setProtectedHeader({ alg: 'RS256' })
+      .setProtectedHeader({ alg: 'RS256', kid: keys.keyId })
       .setSubject('alice')
       .setIssuer(LOCAL_ISSUER)
       .setAudience(LOCAL_AUDIENCE)

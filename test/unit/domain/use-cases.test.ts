@@ -465,6 +465,33 @@ describe('audit trail use cases', () => {
     await expect(verifyAuditTrail(deps, alice, applicationId)).rejects.toMatchObject({ status: 403 });
   });
 
+  it('never reports tampering when a commit lands between reading the head and the events', async () => {
+    const deps = world();
+    const { applicationId } = await createApplication(deps, alice, {}, meta);
+    const readEvents = deps.repository.auditEvents.bind(deps.repository);
+    let writes = 3;
+    deps.repository.auditEvents = async (id) => {
+      // Another request commits right after the verifier read the head, three times in a row.
+      if (writes-- > 0)
+        await performAction(deps, alice, id, 'update', { exporter: { name: `X${writes}` } }, meta);
+      return readEvents(id);
+    };
+    await expect(verifyAuditTrail(deps, auditor(), applicationId)).resolves.toMatchObject({ valid: true });
+  });
+
+  it('still reports events appended behind a head that did not move', async () => {
+    const deps = world();
+    const applicationId = await underReview(deps);
+    const events = deps.repository.events.get(applicationId) ?? [];
+    const last = events.at(-1);
+    if (!last) throw new Error('no event');
+    events.push({ ...last, seq: last.seq + 1, prevHash: last.hash });
+    await expect(verifyAuditTrail(deps, auditor(), applicationId)).resolves.toMatchObject({
+      valid: false,
+      brokenAt: last.seq + 1,
+    });
+  });
+
   it('reports a rewritten stored event', async () => {
     const deps = world();
     const applicationId = await underReview(deps);
