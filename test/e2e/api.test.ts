@@ -267,7 +267,7 @@ describe('errors and their precedence', () => {
         body,
       });
       expect(response.status).toBe(400);
-      expect((await response.json()).error).toMatchObject({
+      expect(JSON.parse(await response.text()).error).toMatchObject({
         message: 'The request body is not valid UTF-8.',
       });
     }
