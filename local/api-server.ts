@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
+import { API_FUNCTION_TIMEOUT_SECONDS } from '#adapters/timeouts.ts';
 import { type SigningKeys, verifyToken } from './jwt.ts';
 
 /**
@@ -35,8 +36,8 @@ export interface ApiServer {
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 export const STAGE = 'local';
 
-/** API Gateway's integration timeout; the handler sees it through `getRemainingTimeInMillis`. */
-const INTEGRATION_TIMEOUT_MS = 29_000;
+/** The api function's timeout, as the handler sees it through `getRemainingTimeInMillis`. */
+const FUNCTION_TIMEOUT_MS = API_FUNCTION_TIMEOUT_SECONDS * 1000;
 const STOP_GRACE_MS = 5_000;
 const FUNCTION_NAME = 'api';
 const ACCOUNT_ID = '000000000000';
@@ -328,7 +329,7 @@ function clfTime(date: Date): string {
 }
 
 function lambdaContext(info: RequestInfo): Context {
-  const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
+  const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
   const region = process.env.AWS_REGION ?? 'us-east-1';
   const unsupported = () => {
     throw new Error('callback-style context methods are not supported; return a promise');

@@ -1,6 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { DomainError, PayloadTooLargeError, ValidationError } from '../domain/errors.ts';
+import {
+  DomainError,
+  IdempotencyInProgressError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../domain/errors.ts';
 import { LIMITS } from '../domain/schemas.ts';
 import { logger } from './observability.ts';
 
@@ -20,8 +26,9 @@ export const json = (
 /** Maps typed errors to their status; anything else is a logged 500 without details. */
 export function toHttpResponse(error: unknown): HttpResult {
   if (error instanceof DomainError) {
-    const headers: Record<string, string> =
-      'allow' in error && Array.isArray(error.allow) ? { allow: error.allow.join(', ') } : {};
+    const headers: Record<string, string> = {};
+    if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(', ');
+    if (error instanceof IdempotencyInProgressError) headers['retry-after'] = String(error.retryAfterSeconds);
     return json(
       error.status,
       { error: { code: error.code, message: error.message, details: error.details } },

@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../domain/errors.ts';
 import type { HttpResult } from './http.ts';
 import { tableNamesFromEnv } from './table-definitions.ts';
+import { API_FUNCTION_TIMEOUT_SECONDS } from './timeouts.ts';
 
 /**
  * `Idempotency-Key` with Powertools Idempotency on DynamoDB: the key is scoped to caller, method and
@@ -43,7 +44,23 @@ export async function idempotent(
     return await runOnce(request, run);
   } catch (error) {
     if (error instanceof IdempotencyValidationError) throw new IdempotencyKeyReusedError();
-    if (error instanceof IdempotencyAlreadyInProgressError) throw new IdempotencyInProgressError();
+    if (error instanceof IdempotencyAlreadyInProgressError) {
+      throw new IdempotencyInProgressError(await secondsUntilClaimLapses(request));
+    }
     throw error;
+  }
+}
+
+/**
+ * The in-progress record expires when the function that wrote it would have timed out
+ * (API_FUNCTION_TIMEOUT_SECONDS at most); a record gone meanwhile means "retry now" (1 s).
+ */
+async function secondsUntilClaimLapses(request: IdempotentRequest): Promise<number> {
+  try {
+    const expiry = (await persistenceStore.getRecord({ ...request })).inProgressExpiryTimestamp;
+    if (expiry === undefined) return API_FUNCTION_TIMEOUT_SECONDS;
+    return Math.min(API_FUNCTION_TIMEOUT_SECONDS, Math.max(1, Math.ceil((expiry - Date.now()) / 1000)));
+  } catch {
+    return 1;
   }
 }

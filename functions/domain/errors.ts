@@ -90,8 +90,13 @@ export class VersionConflictError extends DomainError {
   }
 }
 export class IdempotencyInProgressError extends DomainError {
-  constructor() {
-    super(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed.');
+  /** Seconds until the first request's claim on the key lapses at the latest (sent as Retry-After). */
+  constructor(readonly retryAfterSeconds = 1) {
+    super(
+      409,
+      'IDEMPOTENCY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still being processed; retry the same request after Retry-After seconds.',
+    );
   }
 }
 export class PreconditionFailedError extends DomainError {

@@ -28,6 +28,7 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../../functions/adapters/timeouts.ts';
 import type { Data } from './data.ts';
 import { LicenceFunction, type SharedFunctionProps, type WorkflowRef } from './licence-function.ts';
 
@@ -175,8 +176,8 @@ export class Api extends Construct {
       entry: 'functions/handlers/api.ts',
       description: 'REST API of licence applications',
       memorySize: 1024,
-      // API Gateway gives up after 29 s; finish (or fail) before that.
-      timeout: Duration.seconds(25),
+      // Short (API Gateway gives up after 29 s anyway): it bounds a crashed request's idempotency claim.
+      timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
       environment: {
         APPLICATIONS_TABLE: data.applications.table.tableName,
         AUDIT_TABLE: data.auditEvents.table.tableName,

@@ -87,6 +87,11 @@ describe('LicenceFunction', () => {
     }
   });
 
+  it('gives the api function a short timeout, which bounds a crashed request’s idempotency claim', () => {
+    const { Properties } = functionResource(prod, prod.stack.api.handler);
+    expect(Properties.Timeout).toBeLessThanOrEqual(10);
+  });
+
   it('keeps logs one week in a throw-away stack', () => {
     dev.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });

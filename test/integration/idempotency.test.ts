@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { json } from '#adapters/http.ts';
+import { json, toHttpResponse } from '#adapters/http.ts';
 import { idempotent } from '#adapters/idempotency.ts';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError, ValidationError } from '#domain/errors.ts';
 
@@ -27,6 +27,25 @@ describe('idempotent requests (Powertools Idempotency on DynamoDB Local)', () =>
     ).rejects.toBeInstanceOf(IdempotencyInProgressError);
     finish.resolve();
     expect((await first).body).toBe(JSON.stringify({ first: true }));
+  });
+
+  it('frees the key of a request that crashed once its function would have timed out, and says when', async () => {
+    const request = { scope: scope(), body: '{"a":1}' };
+    // The first request "crashes": its work never finishes, as when the process is killed.
+    const crashedContext = { ...context, getRemainingTimeInMillis: () => 1_500 } as Context;
+    void idempotent(request, crashedContext, () => new Promise<never>(() => {}));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refused = await idempotent(request, context, async () => json(201, {})).catch((error) => error);
+    expect(refused).toBeInstanceOf(IdempotencyInProgressError);
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(2);
+    expect(toHttpResponse(refused).headers).toMatchObject({
+      'retry-after': String(refused.retryAfterSeconds),
+    });
+    await new Promise((resolve) => setTimeout(resolve, refused.retryAfterSeconds * 1000));
+    expect((await idempotent(request, context, async () => json(201, { retried: true }))).body).toBe(
+      JSON.stringify({ retried: true }),
+    );
   });
 
   it('returns the stored response for a repeat and runs the work once', async () => {

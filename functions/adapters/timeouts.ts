@@ -1,0 +1,7 @@
+/**
+ * The api function's own timeout. Kept well under API Gateway's 29 s: it is also the longest an
+ * `Idempotency-Key` of a request that crashed stays "in progress" (Powertools stores the
+ * function's remaining time as the in-progress expiry), so a client's retry is refused for at
+ * most this long.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
