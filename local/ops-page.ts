@@ -6,11 +6,11 @@ import { config } from '#adapters/config.ts';
 import { DynamoApplicationRepository } from '#adapters/dynamodb.ts';
 import { header, json, toHttpResponse } from '#adapters/http.ts';
 import { StepFunctionsWorkflow } from '#adapters/stepfunctions.ts';
+import { workingDaysElapsed } from '#domain/applications/legal-clock.ts';
+import type { Status } from '#domain/applications/lifecycle.ts';
 import { type ChainVerification, verifyChain } from '#domain/audit.ts';
 import type { DomainConfig } from '#domain/config.ts';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from '#domain/errors.ts';
-import { workingDaysElapsed } from '#domain/legal-clock.ts';
-import type { Status } from '#domain/lifecycle.ts';
 import type {
   ApplicationRepository,
   ExecutionInfo,

@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import type { Dependencies } from '../domain/use-cases.ts';
+import type { Dependencies } from '../domain/dependencies.ts';
 import { blobStoreFromEnv } from './blobs.ts';
 import { clock } from './clock.ts';
 import { config } from './config.ts';

@@ -1,7 +1,7 @@
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { FINAL_STATUSES, type Status } from '../domain/lifecycle.ts';
+import { FINAL_STATUSES, type Status } from '../domain/applications/lifecycle.ts';
 import type { StoredApplication, WorkflowMeta } from '../domain/ports.ts';
 import { DynamoApplicationRepository, documentClient, toStoredApplication } from './dynamodb.ts';
 import { type TableNames, tableNamesFromEnv } from './table-definitions.ts';

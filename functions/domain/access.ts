@@ -1,11 +1,13 @@
 import { ForbiddenError, UnauthorizedError } from './errors.ts';
-import { ROLES, type Role } from './lifecycle.ts';
-import type { Actor, Application, UserActor } from './schemas.ts';
+import type { Actor, UserActor } from './schemas.ts';
 
 /**
  * Who the caller is and what they may see. Claims arrive as API Gateway passes them from a
  * Cognito authorizer: every value a string, `cognito:groups` included.
  */
+export const ROLES = ['applicant', 'reviewer', 'senior-reviewer', 'auditor', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
 export const AUTHORITY_ROLES: readonly Role[] = ['reviewer', 'senior-reviewer', 'auditor', 'operator'];
 
 /** Groups arrive as "a,b", "[a b]" or a JSON array string, depending on the authorizer. */
@@ -45,15 +47,21 @@ export function actorFromClaims(claims: Record<string, string | undefined> | und
 export const hasRole = (actor: Actor, ...roles: Role[]): boolean =>
   actor.kind === 'user' && actor.roles.some((role) => roles.includes(role));
 
-/** Drafts are the applicant's private work until submitted. */
-export const wasSubmitted = (application: Application): boolean => application.submission !== null;
+/** Who may take an action: a human role, or the workflow itself. */
+export type Performer = Role | 'system';
 
-/** Whether the caller may see this application at all (otherwise: 404, as if it did not exist). */
-export function canSee(actor: Actor, application: Application): boolean {
-  if (actor.kind === 'system') return true;
-  if (hasRole(actor, 'auditor', 'operator')) return true;
-  if (hasRole(actor, 'reviewer', 'senior-reviewer')) return wasSubmitted(application);
-  return hasRole(actor, 'applicant') && actor.org === application.orgId;
+/** Whether one of the caller's roles (or the workflow, for a system actor) is among `allowed`. */
+export const mayPerform = (allowed: readonly Performer[], actor: Actor): boolean =>
+  actor.kind === 'system' ? allowed.includes('system') : actor.roles.some((role) => allowed.includes(role));
+
+/** 403 unless the caller may take `action` (the role check, before status and actor rules). */
+export function checkPerformer(action: string, allowed: readonly Performer[], actor: Actor): void {
+  if (mayPerform(allowed, actor)) return;
+  throw new ForbiddenError(
+    allowed.includes('system')
+      ? `"${action}" is a system action and cannot be requested.`
+      : `Your role may not "${action}".`,
+  );
 }
 
 /** The single role by which an authority user appears to applicants. */

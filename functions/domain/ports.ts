@@ -1,4 +1,4 @@
-import type { Status } from './lifecycle.ts';
+import type { Status } from './applications/lifecycle.ts';
 import type { Application, AuditEvent } from './schemas.ts';
 
 /** What the use cases need from the outside world; adapters implement these. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ACTIONS, ROLES, STATUSES } from './lifecycle.ts';
+import { ROLES } from './access.ts';
+import { ACTIONS, STATUSES } from './applications/lifecycle.ts';
 
 /**
  * zod schemas: the single source of request validation, stored shapes and TypeScript types.

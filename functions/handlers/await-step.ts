@@ -5,11 +5,11 @@ import { config } from '../adapters/config.ts';
 import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
 import { WorkflowItems } from '../adapters/workflow-items.ts';
+import { isFinal } from '../domain/applications/lifecycle.ts';
+import { workflowData } from '../domain/applications/timers.ts';
 import type { DomainConfig } from '../domain/config.ts';
-import { isFinal } from '../domain/lifecycle.ts';
 import type { WorkflowEngine } from '../domain/ports.ts';
 import { StatusSchema } from '../domain/schemas.ts';
-import { workflowData } from '../domain/timers.ts';
 
 /**
  * A human step (`lambda:invoke.waitForTaskToken`): stores the task token on the application while

@@ -1,7 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createDependencies } from '../adapters/dependencies.ts';
 import { logger } from '../adapters/observability.ts';
-import { backlog } from '../domain/use-cases.ts';
+import { backlog } from '../domain/applications/use-cases.ts';
 
 /**
  * Scheduled: publishes the oldest pending application's age in working days (and the backlog size)

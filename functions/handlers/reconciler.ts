@@ -4,11 +4,15 @@ import { config } from '../adapters/config.ts';
 import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
 import { WorkflowItems } from '../adapters/workflow-items.ts';
+import { isFinal } from '../domain/applications/lifecycle.ts';
+import { workflowData } from '../domain/applications/timers.ts';
+import {
+  HUMAN_STEP_STATUSES,
+  STATE_FOR_STATUS,
+  statusForState,
+} from '../domain/applications/workflow-states.ts';
 import type { DomainConfig } from '../domain/config.ts';
-import { isFinal } from '../domain/lifecycle.ts';
 import type { StoredApplication, WorkflowEngine } from '../domain/ports.ts';
-import { workflowData } from '../domain/timers.ts';
-import { HUMAN_STEP_STATUSES, STATE_FOR_STATUS, statusForState } from '../domain/workflow-states.ts';
 
 /**
  * The safety net (scheduled on AWS; at start-up and every minute locally). For every non-final

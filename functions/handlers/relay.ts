@@ -7,10 +7,10 @@ import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
 import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
+import { workflowData } from '../domain/applications/timers.ts';
 import type { DomainConfig } from '../domain/config.ts';
 import type { WorkflowEngine } from '../domain/ports.ts';
 import { InformationRequestSchema, StatusSchema } from '../domain/schemas.ts';
-import { workflowData } from '../domain/timers.ts';
 
 /**
  * The outbox relay on the applications stream (NEW_AND_OLD_IMAGES): a new application starts its

@@ -4,16 +4,17 @@ import { z } from 'zod';
 import bundledList from '../../data/denied-parties.json' with { type: 'json' };
 import { createDependencies } from '../adapters/dependencies.ts';
 import { logger } from '../adapters/observability.ts';
-import type { WorkflowData } from '../domain/ports.ts';
-import type { Application } from '../domain/schemas.ts';
 import {
   type DeniedPartyList,
   DeniedPartyListSchema,
   hadRecentApprovalForEndUser,
   screenApplication,
-} from '../domain/screening.ts';
-import { workflowData } from '../domain/timers.ts';
-import { applySystemAction, type Dependencies } from '../domain/use-cases.ts';
+} from '../domain/applications/screening.ts';
+import { workflowData } from '../domain/applications/timers.ts';
+import { applySystemAction } from '../domain/applications/use-cases.ts';
+import type { Dependencies } from '../domain/dependencies.ts';
+import type { WorkflowData } from '../domain/ports.ts';
+import type { Application } from '../domain/schemas.ts';
 
 /**
  * The workflow's Screening step: screens a SUBMITTED application against the denied-party list and

@@ -2,9 +2,10 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createDependencies } from '../adapters/dependencies.ts';
 import { logger } from '../adapters/observability.ts';
+import { workflowData } from '../domain/applications/timers.ts';
+import { applySystemAction } from '../domain/applications/use-cases.ts';
+import type { Dependencies } from '../domain/dependencies.ts';
 import type { WorkflowData } from '../domain/ports.ts';
-import { workflowData } from '../domain/timers.ts';
-import { applySystemAction, type Dependencies } from '../domain/use-cases.ts';
 
 /**
  * Timers and the screening Catch: `abandon`, `information-overdue` and `screening-failed` through the

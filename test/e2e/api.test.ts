@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#adapters/dynamodb.ts';
 import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
-import { applySystemAction } from '#domain/use-cases.ts';
+import { applySystemAction } from '#domain/applications/use-cases.ts';
 import {
   type Caller,
   completeDetails,

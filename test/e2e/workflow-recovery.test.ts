@@ -2,9 +2,9 @@ import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it, vi } from 'vitest';
 import { clock } from '#adapters/clock.ts';
 import { StepFunctionsWorkflow } from '#adapters/stepfunctions.ts';
+import { performAction } from '#domain/applications/use-cases.ts';
 import type { WorkflowData } from '#domain/ports.ts';
 import type { UserActor } from '#domain/schemas.ts';
-import { performAction } from '#domain/use-cases.ts';
 import { completeDetails, readyToSubmit, SUBMIT_BODY, uploadRequiredDocuments } from '../support/api.ts';
 import {
   completion,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createDependencies } from '#adapters/dependencies.ts';
-import { workingDaysElapsed } from '#domain/legal-clock.ts';
+import { workingDaysElapsed } from '#domain/applications/legal-clock.ts';
+import { addDocument, backlog, createApplication, performAction } from '#domain/applications/use-cases.ts';
 import type { UserActor } from '#domain/schemas.ts';
-import { addDocument, backlog, createApplication, performAction } from '#domain/use-cases.ts';
 import { PDF_BASE64, REQUIRED_DOCUMENTS } from '../support/api.ts';
 import { completeDetails } from '../support/applications.ts';
 

@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { DynamoApplicationRepository, documentClient } from '#adapters/dynamodb.ts';
 import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
-import { type ActionInputs, applyAction } from '#domain/apply-action.ts';
+import { type ActionInputs, applyAction } from '#domain/applications/apply-action.ts';
 import { DEFAULT_CONFIG } from '#domain/config.ts';
 import { ValidationError, VersionConflictError } from '#domain/errors.ts';
 import type { Actor, Application } from '#domain/schemas.ts';

@@ -9,10 +9,10 @@ import {
   type ActionInputs,
   type ActionResult,
   applyAction,
-} from '#domain/apply-action.ts';
+} from '#domain/applications/apply-action.ts';
+import type { Action, Status } from '#domain/applications/lifecycle.ts';
+import { requiredDocuments } from '#domain/applications/rules.ts';
 import { DEFAULT_CONFIG, type DomainConfig } from '#domain/config.ts';
-import type { Action, Status } from '#domain/lifecycle.ts';
-import { requiredDocuments } from '#domain/rules.ts';
 import type {
   Actor,
   Application,

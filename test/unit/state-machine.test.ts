@@ -10,14 +10,14 @@ import {
   type Status,
   SYSTEM_ACTIONS,
   TRANSITIONS,
-} from '../../functions/domain/lifecycle.ts';
+} from '../../functions/domain/applications/lifecycle.ts';
 import {
   HUMAN_STEP_STATUSES,
   needsTimer,
   STATE_FOR_STATUS,
   statusForState,
   TIMER_ACTION_FOR_STATUS,
-} from '../../functions/domain/workflow-states.ts';
+} from '../../functions/domain/applications/workflow-states.ts';
 
 const ASL_TEXT = readFileSync(
   new URL('../../statemachines/licence-lifecycle.asl.json', import.meta.url),

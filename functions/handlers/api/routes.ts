@@ -2,9 +2,11 @@ import { createDependencies } from '../../adapters/dependencies.ts';
 import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
 import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
 import { actorFromClaims, hasRole } from '../../domain/access.ts';
-import type { ActionInputs } from '../../domain/apply-action.ts';
+import type { ActionInputs } from '../../domain/applications/apply-action.ts';
+import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/applications/lifecycle.ts';
+import * as useCases from '../../domain/applications/use-cases.ts';
+import { applicationView } from '../../domain/applications/views.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
-import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/lifecycle.ts';
 import {
   ActionBodySchemas,
   DetailsPatchSchema,
@@ -12,8 +14,6 @@ import {
   DocumentUploadSchema,
   ListQuerySchema,
 } from '../../domain/schemas.ts';
-import * as useCases from '../../domain/use-cases.ts';
-import { applicationView } from '../../domain/views.ts';
 import type { Route, RouteRequest } from './router.ts';
 
 /** The REST routes of API.md: parse (zod) → one use case → respond. */

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoApplicationRepository } from '#adapters/dynamodb.ts';
 import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
-import { applyAction } from '#domain/apply-action.ts';
+import { applyAction } from '#domain/applications/apply-action.ts';
 import { DEFAULT_CONFIG } from '#domain/config.ts';
 import { VersionConflictError } from '#domain/errors.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { actorFromClaims, displayRole, hasRole, parseGroups, wasSubmitted } from '#domain/access.ts';
+import { actorFromClaims, displayRole, hasRole, parseGroups } from '#domain/access.ts';
+import { wasSubmitted } from '#domain/applications/visibility.ts';
 import { applicationIn, auditor, reviewer, senior, system } from '../../support/applications.ts';
 
 describe('parseGroups', () => {

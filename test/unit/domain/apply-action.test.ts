@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyAction, willIssueLicence } from '#domain/apply-action.ts';
+import { applyAction, willIssueLicence } from '#domain/applications/apply-action.ts';
 import { GENESIS_HASH } from '#domain/audit.ts';
 import { DomainError } from '#domain/errors.ts';
 import { ApplicationSchema, type AuditEvent, LIMITS } from '#domain/schemas.ts';
@@ -365,7 +365,9 @@ describe('applyAction: screening', () => {
       changes: { error: 'denied-party list unavailable' },
     });
     flow.apply('claim', reviewer(), {});
-    expect(willIssueLicence(flow.application, 'approve', {}, flow.config)).toBe(false);
+    expect(
+      willIssueLicence(flow.application, 'approve', { validityMonths: 12, conditions: [] }, flow.config),
+    ).toBe(false);
     flow.apply('approve', reviewer(), { validityMonths: 6, conditions: [] });
     expect(flow.application.status).toBe('PENDING_SIGN_OFF');
   });
@@ -492,7 +494,9 @@ describe('applyAction: decisions', () => {
   it('issues a licence on approval below the threshold, from the context’s licence number', () => {
     const flow = applicationIn('UNDER_REVIEW', { heldBy: reviewer('rita') });
     flow.at('2025-06-10T12:00:00.000Z');
-    expect(willIssueLicence(flow.application, 'approve', {}, flow.config)).toBe(true);
+    expect(
+      willIssueLicence(flow.application, 'approve', { validityMonths: 12, conditions: [] }, flow.config),
+    ).toBe(true);
     flow.apply(
       'approve',
       reviewer('rita'),
@@ -538,7 +542,9 @@ describe('applyAction: decisions', () => {
 
   it('sends an approval at exactly the threshold to PENDING_SIGN_OFF without a licence', () => {
     const flow = applicationIn('UNDER_REVIEW', { heldBy: reviewer('rita'), details: highValueDetails() });
-    expect(willIssueLicence(flow.application, 'approve', {}, flow.config)).toBe(false);
+    expect(
+      willIssueLicence(flow.application, 'approve', { validityMonths: 12, conditions: [] }, flow.config),
+    ).toBe(false);
     flow.apply('approve', reviewer('rita'), { validityMonths: 24, conditions: ['Annual report'] });
     expect(flow.application).toMatchObject({
       status: 'PENDING_SIGN_OFF',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkDocumentContent, detectContentType } from '#domain/documents.ts';
+import { checkDocumentContent, detectContentType } from '#domain/applications/documents.ts';
 import { type DocumentUpload, LIMITS } from '#domain/schemas.ts';
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n');

@@ -1,6 +1,5 @@
 import { TZDate } from '@date-fns/tz';
 import { describe, expect, it } from 'vitest';
-import type { Calendar } from '#domain/config.ts';
 import {
   addWorkingDays,
   dueAt,
@@ -13,7 +12,8 @@ import {
   stopClock,
   workingDaysElapsed,
   workingDaysUntil,
-} from '#domain/legal-clock.ts';
+} from '#domain/applications/legal-clock.ts';
+import type { Calendar } from '#domain/config.ts';
 import type { LegalClock, Pause } from '#domain/schemas.ts';
 import { testConfig } from '../../support/applications.ts';
 

@@ -9,7 +9,7 @@ import {
   normalisePartyName,
   requiredDocuments,
   totalValueUsd,
-} from '#domain/rules.ts';
+} from '#domain/applications/rules.ts';
 import type { Details, Flag, GoodsItem } from '#domain/schemas.ts';
 import { completeDetails, draftApplication, pdfDocument, testConfig } from '../../support/applications.ts';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Details } from '#domain/schemas.ts';
 import {
   type DeniedPartyList,
   DeniedPartyListSchema,
@@ -7,7 +6,8 @@ import {
   hadRecentApprovalForEndUser,
   nameSimilarity,
   screenApplication,
-} from '#domain/screening.ts';
+} from '#domain/applications/screening.ts';
+import type { Details } from '#domain/schemas.ts';
 import {
   applicant,
   applicationIn,

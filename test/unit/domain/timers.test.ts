@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timerDueAt, timerSecondsFor, workflowData } from '#domain/timers.ts';
+import { timerDueAt, timerSecondsFor, workflowData } from '#domain/applications/timers.ts';
 import { applicationIn, DAY_MS, reviewer } from '../../support/applications.ts';
 
 describe('workflow timers', () => {

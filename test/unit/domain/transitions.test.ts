@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type ActionInputs, allowedActions, applyAction } from '#domain/apply-action.ts';
+import { type ActionInputs, allowedActions, applyAction } from '#domain/applications/apply-action.ts';
+import { ACTIONS, type Action, STATUSES, type Status } from '#domain/applications/lifecycle.ts';
 import { DomainError } from '#domain/errors.ts';
-import { ACTIONS, type Action, STATUSES, type Status } from '#domain/lifecycle.ts';
 import { type Actor, type Application, ApplicationSchema, type UserActor } from '#domain/schemas.ts';
 import {
   applicant,
@@ -18,7 +18,7 @@ import {
 } from '../../support/applications.ts';
 
 /*
- * The rules of DESIGN.md "Lifecycle", restated here independently of functions/domain/lifecycle.ts so
+ * The rules of DESIGN.md "Lifecycle", restated here independently of functions/domain/applications/lifecycle.ts so
  * the table and the checks in applyAction are both tested against the written design.
  */
 type Performer = 'applicant' | 'reviewer' | 'senior-reviewer' | 'system';

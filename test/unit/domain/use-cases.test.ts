@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { DomainConfig } from '#domain/config.ts';
-import { VersionConflictError } from '#domain/errors.ts';
-import type { ApplicationRepository, BlobStore, ListQuery, Page, StoredApplication } from '#domain/ports.ts';
-import type { Application, AuditEvent, DocumentUpload, UserActor } from '#domain/schemas.ts';
 import {
   addDocument,
   applySystemAction,
   auditTrail,
   createApplication,
-  type Dependencies,
   getDocument,
   listApplications,
   performAction,
   verifyAuditTrail,
-} from '#domain/use-cases.ts';
+} from '#domain/applications/use-cases.ts';
+import type { DomainConfig } from '#domain/config.ts';
+import type { Dependencies } from '#domain/dependencies.ts';
+import { VersionConflictError } from '#domain/errors.ts';
+import type { ApplicationRepository, BlobStore, ListQuery, Page, StoredApplication } from '#domain/ports.ts';
+import type { Application, AuditEvent, DocumentUpload, UserActor } from '#domain/schemas.ts';
 import {
   applicant,
   auditor,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { canSee } from '#domain/access.ts';
-import { ENHANCED_PUBLIC_REASON } from '#domain/rules.ts';
+import { ENHANCED_PUBLIC_REASON } from '#domain/applications/rules.ts';
+import { applicationView, auditView } from '#domain/applications/views.ts';
+import { canSee } from '#domain/applications/visibility.ts';
 import type { Actor, AuditEvent } from '#domain/schemas.ts';
-import { applicationView, auditView } from '#domain/views.ts';
 import {
   applicant,
   applicationIn,

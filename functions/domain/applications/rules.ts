@@ -1,6 +1,6 @@
-import type { DomainConfig } from './config.ts';
-import type { ErrorDetail } from './errors.ts';
-import type { Application, Details, DocumentType, Flag, Lane } from './schemas.ts';
+import type { DomainConfig } from '../config.ts';
+import type { ErrorDetail } from '../errors.ts';
+import type { Application, Details, DocumentType, Flag, Lane } from '../schemas.ts';
 
 /** Business rules that are not transitions: completeness, sign-off, lanes. */
 

@@ -1,9 +1,9 @@
 import { subMonths } from 'date-fns';
 import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
+import type { Application } from '../schemas.ts';
 import type { ScreeningOutcome } from './apply-action.ts';
 import { normalisePartyName } from './rules.ts';
-import type { Application } from './schemas.ts';
 
 /**
  * Screening of a submitted application (DESIGN.md): a military end use or end user is refused by

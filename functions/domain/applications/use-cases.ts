@@ -1,18 +1,8 @@
-import { canSee, hasRole } from './access.ts';
-import { type ActionInputs, applyAction, willIssueLicence } from './apply-action.ts';
-import { type ChainVerification, GENESIS_HASH, verifyChain } from './audit.ts';
-import type { DomainConfig } from './config.ts';
-import { checkDocumentContent } from './documents.ts';
-import {
-  ForbiddenError,
-  InvalidTransitionError,
-  NotFoundError,
-  PreconditionFailedError,
-  VersionConflictError,
-} from './errors.ts';
-import { workingDaysElapsed } from './legal-clock.ts';
-import type { Action, SystemAction } from './lifecycle.ts';
-import type { ApplicationRepository, BlobStore, ListQuery, Page, StoredApplication } from './ports.ts';
+import { hasRole } from '../access.ts';
+import { type ChainVerification, GENESIS_HASH, verifyChain } from '../audit.ts';
+import { commitGuarded, type Dependencies, type RequestMeta, retryOnConflict } from '../dependencies.ts';
+import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors.ts';
+import type { ListQuery, Page, StoredApplication } from '../ports.ts';
 import type {
   Actor,
   Application,
@@ -21,25 +11,18 @@ import type {
   DocumentRecord,
   DocumentUpload,
   UserActor,
-} from './schemas.ts';
+} from '../schemas.ts';
+import { type ActionInputs, applyAction, willIssueLicence } from './apply-action.ts';
+import { checkDocumentContent } from './documents.ts';
+import { workingDaysElapsed } from './legal-clock.ts';
+import type { Action, SystemAction } from './lifecycle.ts';
 import { auditView } from './views.ts';
+import { canSee } from './visibility.ts';
 
 /**
  * Use cases: load → domain → commit, through ports only. The API handler, the workflow's system
  * handlers, the local stack and the tests share them.
  */
-export interface Dependencies {
-  repository: ApplicationRepository;
-  blobs: BlobStore;
-  config: DomainConfig;
-  now: () => Date;
-  newId: (prefix: 'app' | 'doc') => string;
-}
-
-export interface RequestMeta {
-  requestId: string;
-  ifMatch?: number | undefined;
-}
 
 /** Loads an application the caller may see; anything else is a 404, as if it did not exist. */
 export async function loadVisible(
@@ -94,14 +77,12 @@ export async function performAction<A extends Action>(
     result = applyAction(current, action, actor, input, { ...context, licenceNumber });
   }
   if (!result.event) return result;
-  try {
-    await deps.repository.commit(result.application, result.event, current.version);
-  } catch (error) {
-    if (error instanceof VersionConflictError && meta.ifMatch !== undefined) {
-      throw new PreconditionFailedError(meta.ifMatch, error.currentVersion ?? current.version + 1);
-    }
-    throw error;
-  }
+  const { application, event } = result;
+  await commitGuarded(
+    () => deps.repository.commit(application, event, current.version),
+    meta.ifMatch,
+    current.version,
+  );
   return result;
 }
 
@@ -125,7 +106,7 @@ export async function applySystemAction<A extends SystemAction>(
   requestId: string,
 ): Promise<{ application: Application; wakeAt?: string }> {
   const actor: Actor = { kind: 'system', sub: `system:${functionName}` };
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     try {
       return await performAction(deps, actor, applicationId, action, input, { requestId });
     } catch (error) {
@@ -133,9 +114,9 @@ export async function applySystemAction<A extends SystemAction>(
         const stored = await deps.repository.get(applicationId);
         if (stored) return { application: stored.application };
       }
-      if (!(error instanceof VersionConflictError) || attempt >= 5) throw error;
+      throw error;
     }
-  }
+  });
 }
 
 export async function listApplications(

@@ -1,3 +1,5 @@
+import type { Performer } from '../access.ts';
+
 /**
  * The lifecycle of a licence application: statuses, actions and the transition table of
  * DESIGN.md. The state machine (statemachines/licence-lifecycle.asl.json) mirrors this table;
@@ -19,12 +21,6 @@ export type Status = (typeof STATUSES)[number];
 
 export const FINAL_STATUSES: readonly Status[] = ['APPROVED', 'DENIED', 'WITHDRAWN', 'ABANDONED'];
 export const isFinal = (status: Status): boolean => FINAL_STATUSES.includes(status);
-
-export const ROLES = ['applicant', 'reviewer', 'senior-reviewer', 'auditor', 'operator'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Who may take an action: a human role, or the workflow itself. */
-export type Performer = 'applicant' | 'reviewer' | 'senior-reviewer' | 'system';
 
 interface Transition {
   readonly from: readonly Status[];

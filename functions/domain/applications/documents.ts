@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts';
-import { CONTENT_TYPES, type DocumentUpload, LIMITS } from './schemas.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
+import { CONTENT_TYPES, type DocumentUpload, LIMITS } from '../schemas.ts';
 
 /** Document content checks: decoded size and type by magic bytes, not by the declared type. */
 const SIGNATURES: Record<(typeof CONTENT_TYPES)[number], number[]> = {

@@ -1,10 +1,11 @@
-import { displayRole, hasRole } from './access.ts';
+import { displayRole, hasRole } from '../access.ts';
+import type { DomainConfig } from '../config.ts';
+import { anonymise, withoutValue, withoutValues } from '../redaction.ts';
+import type { Actor, Application, AuditEvent, Lane } from '../schemas.ts';
 import { allowedActions } from './apply-action.ts';
-import type { DomainConfig } from './config.ts';
 import { refreshClock } from './legal-clock.ts';
 import type { Action } from './lifecycle.ts';
 import { ENHANCED_PUBLIC_REASON } from './rules.ts';
-import type { Actor, Application, AuditEvent, GoodsItem, Lane } from './schemas.ts';
 
 /**
  * Per-role views (DESIGN.md "Who sees what"). Applicants see authority actors by role, not name,
@@ -12,8 +13,6 @@ import type { Actor, Application, AuditEvent, GoodsItem, Lane } from './schemas.
  * without commercial values. Internal fields never leave the domain.
  */
 export type ApplicationView = Omit<Application, 'auditHeadHash'> & { allowedActions: Action[] };
-
-const withoutValue = ({ valueUsd, ...item }: GoodsItem): GoodsItem => item;
 
 export function applicationView(
   application: Application,
@@ -70,29 +69,6 @@ const INTERNAL_CHANGES = new Set([
   'flags',
   'from',
 ]);
-
-/** Replaces an authority user's name with their role, anywhere in a change. */
-function anonymise(value: unknown, sub: string, role: string): unknown {
-  if (value === sub) return role;
-  if (Array.isArray(value)) return value.map((item) => anonymise(item, sub, role));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, anonymise(item, sub, role)]));
-  }
-  return value;
-}
-
-/** Drops commercial values (`valueUsd`) anywhere in a change, for operators. */
-function withoutValues(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutValues);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key]) => key !== 'valueUsd')
-        .map(([key, item]) => [key, withoutValues(item)]),
-    );
-  }
-  return value;
-}
 
 /** A lane as applicants see it: the ENHANCED reason is worded generically. */
 function publicLane(value: unknown): unknown {

@@ -1,6 +1,6 @@
-import type { DomainConfig } from './config.ts';
-import type { WorkflowData } from './ports.ts';
-import type { Application } from './schemas.ts';
+import type { DomainConfig } from '../config.ts';
+import type { WorkflowData } from '../ports.ts';
+import type { Application } from '../schemas.ts';
 
 /**
  * The workflow's timers, computed from the stored application: the draft abandonment

@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
-import type { Calendar, DomainConfig } from './config.ts';
-import type { LegalClock, Pause } from './schemas.ts';
+import type { Calendar, DomainConfig } from '../config.ts';
+import type { LegalClock, Pause } from '../schemas.ts';
 
 /**
  * The legal clock in working days, counted in the authority's time zone.

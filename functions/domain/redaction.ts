@@ -1,0 +1,31 @@
+import type { GoodsItem } from './schemas.ts';
+
+/** Redactions every aggregate's views share: commercial values for operators, names for applicants. */
+
+export const withoutValue = <T extends Pick<GoodsItem, 'valueUsd'>>({
+  valueUsd,
+  ...item
+}: T): Omit<T, 'valueUsd'> => item;
+
+/** Replaces an authority user's name with their role, anywhere in a change. */
+export function anonymise(value: unknown, sub: string, role: string): unknown {
+  if (value === sub) return role;
+  if (Array.isArray(value)) return value.map((item) => anonymise(item, sub, role));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, anonymise(item, sub, role)]));
+  }
+  return value;
+}
+
+/** Drops commercial values (`valueUsd`) anywhere in a change, for operators. */
+export function withoutValues(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutValues);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key !== 'valueUsd')
+        .map(([key, item]) => [key, withoutValues(item)]),
+    );
+  }
+  return value;
+}
