@@ -10,9 +10,15 @@ export interface DynamoDbLocalOptions {
   port: number;
   /** Directory for the database file; created when missing. Undefined runs in memory. */
   dataDir?: string;
-  /** Records the java pid so a start after a killed parent can stop the orphan first. */
+  /**
+   * Records the java pid and its owner (this process) so a start after a killed owner can stop the
+   * orphan first, and a start while the owner lives leaves it alone (`LiveOwnerError`).
+   */
   pidFile?: string;
 }
+
+/** The DynamoDB Local of a pidfile belongs to a process that is still running. */
+export class LiveOwnerError extends Error {}
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -31,6 +37,7 @@ const OUTPUT_TAIL_CHARS = 4_000;
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   assertJavaAvailable();
+  if (options.pidFile) await assertNoLiveOwner(options.pidFile);
   const stoppedStale = options.pidFile ? await stopStaleInstance(options.pidFile) : false;
   await waitForPortFree(options.port, stoppedStale ? EXIT_GRACE_MS : 0);
   // The jar runs with the package's directory as its working directory: pass an absolute path.
@@ -75,9 +82,35 @@ function javaMajorVersion(versionOutput: string): number | undefined {
   return first === 1 ? Number(match[2]) : first;
 }
 
-/** Stops the DynamoDB Local a killed parent left behind; true when there was one. */
+/** A process as the pidfile names it: the start time tells a reused pid from the original. */
+interface ProcessIdentity {
+  pid: number;
+  startTime: string;
+}
+
+interface PidRecord {
+  /** The java process. */
+  pid: number;
+  /** The process that started it; absent in pidfiles written before owners were recorded. */
+  owner?: ProcessIdentity;
+}
+
+/**
+ * Throws `LiveOwnerError` when the pidfile's DynamoDB Local belongs to a process that still runs
+ * (another local stack on the same data directory), before anything is stopped or started.
+ */
+export async function assertNoLiveOwner(pidFile: string): Promise<void> {
+  const owner = (await readPidFile(pidFile))?.owner;
+  if (owner === undefined || owner.pid === process.pid) return;
+  if ((await startTimeOf(owner.pid)) !== owner.startTime) return;
+  throw new LiveOwnerError(
+    `another local stack (pid ${owner.pid}) is running on the data directory ${dirname(resolve(pidFile))}; stop it first, or start this one with other ports and another LOCAL_DATA_DIR.`,
+  );
+}
+
+/** Stops the DynamoDB Local a killed owner left behind; true when there was one. */
 async function stopStaleInstance(pidFile: string): Promise<boolean> {
-  const pid = await readPid(pidFile);
+  const pid = (await readPidFile(pidFile))?.pid;
   // The pid may have been reused by an unrelated process since: only stop DynamoDB Local.
   const stale = pid !== undefined && (await isDynamoDbLocal(pid));
   if (stale) await terminatePid(pid);
@@ -85,10 +118,24 @@ async function stopStaleInstance(pidFile: string): Promise<boolean> {
   return stale;
 }
 
-async function readPid(pidFile: string): Promise<number | undefined> {
+/** JSON `{pid, owner}`, or the bare pid older versions wrote; undefined when missing or unreadable. */
+async function readPidFile(pidFile: string): Promise<PidRecord | undefined> {
+  let text: string;
   try {
-    const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    text = (await readFile(pidFile, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+  const isPid = (value: unknown): value is number => Number.isInteger(value) && Number(value) > 0;
+  if (/^\d+$/.test(text)) return isPid(Number(text)) ? { pid: Number(text) } : undefined;
+  try {
+    const record = JSON.parse(text) as Partial<PidRecord>;
+    if (!isPid(record.pid)) return undefined;
+    const owner = record.owner;
+    const known = owner !== undefined && isPid(owner.pid) && typeof owner.startTime === 'string';
+    return known
+      ? { pid: record.pid, owner: { pid: owner.pid, startTime: owner.startTime } }
+      : { pid: record.pid };
   } catch {
     return undefined;
   }
@@ -131,20 +178,36 @@ async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
 
 /** A zombie counts as gone: an orphan's reaper (pid 1 in a container) may never collect it. */
 async function isAlive(pid: number): Promise<boolean> {
+  const fields = await statFields(pid);
+  return fields !== undefined && fields[0] !== 'Z' && fields[0] !== 'X';
+}
+
+/** When the process started (clock ticks after boot); undefined when it is gone or a zombie. */
+async function startTimeOf(pid: number): Promise<string | undefined> {
+  const fields = await statFields(pid);
+  return fields === undefined || fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19];
+}
+
+/** The fields of /proc/<pid>/stat from the state on (field 3); undefined when there is none. */
+async function statFields(pid: number): Promise<string[] | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Format: `pid (comm) state ...`; comm may contain spaces and parentheses.
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 async function writePidFile(pidFile: string, child: ChildProcess): Promise<void> {
   if (child.pid === undefined) throw new Error('DynamoDB Local did not start (no pid).');
+  const startTime = await startTimeOf(process.pid);
+  const record: PidRecord = {
+    pid: child.pid,
+    ...(startTime !== undefined && { owner: { pid: process.pid, startTime } }),
+  };
   await mkdir(dirname(pidFile), { recursive: true });
-  await writeFile(pidFile, `${child.pid}\n`);
+  await writeFile(pidFile, `${JSON.stringify(record)}\n`);
 }
 
 /** Drains the child's pipes (a full pipe would block java) and keeps the tail for error messages. */

@@ -6,7 +6,7 @@ import { clock } from '../functions/adapters/clock.ts';
 import { tableNamesFromEnv } from '../functions/adapters/table-definitions.ts';
 import { startApiServer } from './api-server.ts';
 import { createTablesIfMissing } from './create-tables.ts';
-import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { assertNoLiveOwner, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadOrCreateSigningKeys } from './jwt.ts';
 import {
   LOCAL_DEFINITION_SUBSTITUTIONS,
@@ -14,6 +14,7 @@ import {
   lambdaContext,
   workflowLambdas,
 } from './lambdas.ts';
+import { assertPortFree } from './ports.ts';
 import { startLocalStepFunctions } from './stepfunctions/index.ts';
 import { startStreamPoller } from './stream-poller.ts';
 
@@ -64,12 +65,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     process.env.LOCAL_DATA_DIR = options.dataDir;
     if (options.tablePrefix !== undefined) setTableNames(options.tablePrefix);
+    const pidFile = join(options.dataDir, 'dynamodb-local.pid');
+    // Refused before anything starts or stops: a running stack on the same data or ports stays as it is.
+    if (!options.dynamodbEndpoint) await assertNoLiveOwner(pidFile);
+    await assertPortsFree(options);
     let endpoint = options.dynamodbEndpoint;
     if (!endpoint) {
       const dynamodb = await startDynamoDbLocal({
         port: options.dynamodbPort,
         ...(options.inMemory ? {} : { dataDir: join(options.dataDir, 'dynamodb') }),
-        pidFile: join(options.dataDir, 'dynamodb-local.pid'),
+        pidFile,
       });
       stoppers.push(dynamodb.stop);
       endpoint = dynamodb.endpoint;
@@ -102,6 +107,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** The API and Step Functions ports (0: any free one); DynamoDB Local's once a stale instance is stopped. */
+async function assertPortsFree(options: LocalStackOptions): Promise<void> {
+  const sfnPort = options.workflow === false ? 0 : (options.sfnPort ?? 8083);
+  for (const port of [options.port, sfnPort]) if (port !== 0) await assertPortFree(port);
 }
 
 function setTableNames(prefix: string): void {

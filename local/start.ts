@@ -1,9 +1,15 @@
 import { parseArgs } from 'node:util';
 import { JAVA_REQUIRED_MESSAGE } from './dynamodb-local.ts';
 import { localDataDir } from './jwt.ts';
-import { startLocalStack } from './stack.ts';
+import { type LocalStack, startLocalStack } from './stack.ts';
 
-/** `npm start`: the whole stack on this machine; `--in-memory` for a throw-away run. */
+/**
+ * `npm start`: the whole stack in this one process (DynamoDB Local is its only child), with
+ * `--in-memory` for a throw-away run. The npm script `exec`s node in place of its shell, so the
+ * SIGINT or SIGTERM that npm forwards (an IDE's stop button, `kill <npm pid>`) lands here: the
+ * first stops every part, a second one — or one during start-up — exits at once (the child is
+ * killed on exit).
+ */
 const { values } = parseArgs({ options: { 'in-memory': { type: 'boolean', default: false } } });
 
 const port = (name: string, fallback: number): number => {
@@ -15,20 +21,23 @@ const port = (name: string, fallback: number): number => {
   return value;
 };
 
+let stack: LocalStack | undefined;
+let stopping = false;
+const shutdown = () => {
+  if (stopping || stack === undefined) process.exit(1);
+  stopping = true;
+  stack.stop().finally(() => process.exit(0));
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
+
 try {
-  const stack = await startLocalStack({
+  stack = await startLocalStack({
     port: port('PORT', 3000),
     dynamodbPort: port('DYNAMODB_PORT', 8000),
     sfnPort: port('SFN_PORT', 8083),
     dataDir: localDataDir(),
     inMemory: values['in-memory'] === true,
   });
-  const shutdown = async () => {
-    await stack.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
   console.log(`ready ${stack.url}`);
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);

@@ -48,6 +48,7 @@ interface Checkpoints {
 
 const MAX_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 250;
+const MAX_BACKOFF_MS = 10_000;
 const logger = new Logger({ serviceName: 'local-stream-poller' });
 
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
@@ -73,14 +74,20 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     streams.destroy();
     throw error;
   }
+  const intervalMs = options.intervalMs ?? 100;
   const loop = (async () => {
+    // Doubles after each failed poll (DynamoDB gone), up to MAX_BACKOFF_MS; one success resets it.
+    let waitMs = intervalMs;
     while (!controller.signal.aborted) {
-      await sleep(options.intervalMs ?? 100, undefined, { signal: controller.signal }).catch(() => undefined);
+      await sleep(waitMs, undefined, { signal: controller.signal }).catch(() => undefined);
       if (controller.signal.aborted) break;
       try {
         await reader.pollOnce(controller.signal);
+        waitMs = intervalMs;
       } catch (error) {
-        if (!controller.signal.aborted) logger.error('polling the stream failed', { streamArn, error });
+        if (controller.signal.aborted) break;
+        waitMs = Math.min(waitMs * 2, Math.max(intervalMs, MAX_BACKOFF_MS));
+        logger.error('polling the stream failed', { streamArn, retryInMs: waitMs, error });
       }
     }
   })();

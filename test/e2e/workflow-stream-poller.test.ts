@@ -1,11 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTablesIfMissing } from '#local/create-tables.ts';
+import { freePort } from '#local/ports.ts';
 import { type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
 import { eventually } from '../support/stack.ts';
 
@@ -109,5 +112,53 @@ describe('local stream poller', () => {
     failOnce = new Set();
     await start('fresh.json');
     expect(ids()).toEqual(['INSERT:p-1', 'INSERT:p-2', 'MODIFY:p-1', 'INSERT:p-3']);
+  });
+
+  it('backs off while DynamoDB cannot be reached, and delivers again once it can', async () => {
+    delivered = [];
+    failOnce = new Set();
+    // A real client whose endpoint can be turned to a closed port (connection refused) and back.
+    const reachable = new URL(inject('dynamodbEndpoint'));
+    const closed = new URL(`http://127.0.0.1:${await freePort()}`);
+    let target = reachable;
+    const streams = new DynamoDBStreamsClient({
+      maxAttempts: 1,
+      endpoint: async () => ({
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: Number(target.port),
+        path: '/',
+      }),
+    });
+    let polls = 0;
+    streams.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'DescribeStreamCommand') polls += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    poller = await startStreamPoller({
+      tableName: TABLE,
+      relay,
+      checkpointFile: join(dataDir, 'backoff.json'),
+      intervalMs: 20,
+      streams,
+    });
+
+    target = closed;
+    polls = 0;
+    await delay(2_000);
+    const pollsWhileDown = polls;
+    target = reachable;
+    await put('p-4');
+
+    // At a 20 ms interval, 2 s of retrying without a pause would be some 100 polls.
+    expect(pollsWhileDown).toBeGreaterThanOrEqual(3);
+    expect(pollsWhileDown).toBeLessThanOrEqual(12);
+    await eventually(async () => (ids().includes('INSERT:p-4') ? true : undefined));
+    await poller.stop();
+    poller = undefined;
+    streams.destroy();
   });
 });

@@ -27,6 +27,11 @@ function deadPid(): number {
   return child.pid;
 }
 
+/** The java pid the pidfile records. */
+async function javaPidIn(pidFile: string): Promise<number> {
+  return (JSON.parse(await readFile(pidFile, 'utf8')) as { pid: number }).pid;
+}
+
 function processExists(pid: number): boolean {
   const state = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
   return state !== '' && !state.startsWith('Z');
@@ -66,7 +71,7 @@ describe('startDynamoDbLocal', () => {
     await writeFile(pidFile, `${process.pid}\n`);
 
     const first = await startDynamoDbLocal({ port: await freePort(), dataDir, pidFile });
-    const javaPid = Number(await readFile(pidFile, 'utf8'));
+    const javaPid = await javaPidIn(pidFile);
     expect(processExists(javaPid)).toBe(true);
     const client = clientFor(first.endpoint);
     try {
@@ -108,7 +113,7 @@ describe('startDynamoDbLocal', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await once(parent.stdout, 'data');
-    const orphanPid = Number(await readFile(pidFile, 'utf8'));
+    const orphanPid = await javaPidIn(pidFile);
     parent.kill('SIGKILL');
     await once(parent, 'exit');
     expect(processExists(orphanPid)).toBe(true);
@@ -116,7 +121,7 @@ describe('startDynamoDbLocal', () => {
     const restarted = await startDynamoDbLocal({ port, pidFile });
     try {
       expect(processExists(orphanPid)).toBe(false);
-      expect(Number(await readFile(pidFile, 'utf8'))).not.toBe(orphanPid);
+      expect(await javaPidIn(pidFile)).not.toBe(orphanPid);
       expect(await listTables(restarted.endpoint)).toEqual([]);
     } finally {
       await restarted.stop();
