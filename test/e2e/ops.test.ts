@@ -173,13 +173,6 @@ describe.concurrent('ops CLI', () => {
     expect(JSON.parse(verify.stdout)).toMatchObject({ valid: true, events: 1 });
   });
 
-  it('names what it could not find, as an application or an execution', async () => {
-    const failure = await ops(['history', 'app_UNKNOWN-1']).catch((error) => error);
-
-    expect(failure.code).toBe(1);
-    expect(failure.stderr).toBe('There is no application or execution app_UNKNOWN-1.\n');
-  });
-
   it('exits non-zero with one sentence when the stack is not running', async () => {
     const closed = String(await freePort());
 
