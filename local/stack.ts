@@ -7,7 +7,7 @@ import { tableNamesFromEnv } from '../functions/adapters/table-definitions.ts';
 import { startApiServer } from './api-server.ts';
 import { createTablesIfMissing } from './create-tables.ts';
 import { assertNoLiveOwner, startDynamoDbLocal } from './dynamodb-local.ts';
-import { loadOrCreateSigningKeys } from './jwt.ts';
+import { loadOrCreateSigningKeys, localDataDir } from './jwt.ts';
 import {
   LOCAL_DEFINITION_SUBSTITUTIONS,
   LOCAL_FUNCTION_NAMES,
@@ -47,6 +47,23 @@ export interface LocalStack {
   /** The local Step Functions endpoint, when the workflow runs. */
   sfnEndpoint?: string;
   stop(): Promise<void>;
+}
+
+/**
+ * A clock faster than real time (`LOCAL_TIME_SCALE` ≠ 1) writes future-dated data, which reads as
+ * nonsense once the stack runs at normal speed again: it may run with `--in-memory`, or on a
+ * `LOCAL_DATA_DIR` other than the default `.local` (one kept for such runs). Returns the sentence
+ * that refuses it, or undefined when it may run.
+ */
+export function scaledClockRefusal(
+  inMemory: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const raw = env.LOCAL_TIME_SCALE ?? '';
+  if (raw === '' || Number(raw) === 1 || inMemory) return undefined;
+  const dataDir = localDataDir(env);
+  if (dataDir !== localDataDir({})) return undefined;
+  return `LOCAL_TIME_SCALE=${raw} would write future-dated data into the persistent ${dataDir}; run \`npm start -- --in-memory\`, or set LOCAL_DATA_DIR to a directory kept for scaled runs.`;
 }
 
 export const STATE_MACHINE_NAME = 'licence-lifecycle';

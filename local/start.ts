@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { JAVA_REQUIRED_MESSAGE } from './dynamodb-local.ts';
 import { localDataDir } from './jwt.ts';
-import { type LocalStack, startLocalStack } from './stack.ts';
+import { type LocalStack, scaledClockRefusal, startLocalStack } from './stack.ts';
 
 /**
  * `npm start`: the whole stack in this one process (DynamoDB Local is its only child), with
@@ -21,6 +21,13 @@ const port = (name: string, fallback: number): number => {
   return value;
 };
 
+const inMemory = values['in-memory'] === true;
+const refusal = scaledClockRefusal(inMemory);
+if (refusal !== undefined) {
+  console.error(refusal);
+  process.exit(2);
+}
+
 let stack: LocalStack | undefined;
 let stopping = false;
 const shutdown = () => {
@@ -36,7 +43,7 @@ try {
     dynamodbPort: port('DYNAMODB_PORT', 8000),
     sfnPort: port('SFN_PORT', 8083),
     dataDir: localDataDir(),
-    inMemory: values['in-memory'] === true,
+    inMemory,
   });
   console.log(`ready ${stack.url}`);
 } catch (error) {
