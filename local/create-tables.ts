@@ -1,8 +1,10 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -21,15 +23,45 @@ async function createTableIfMissing(
   definition: ReturnType<typeof tableDefinitions>[number],
 ): Promise<void> {
   const TableName = definition.TableName;
+  let existed = false;
   try {
     await client.send(new CreateTableCommand(definition));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    existed = true;
   }
   await waitUntilTableExists(
     { client, maxWaitTime: TABLE_WAIT_SECONDS, minDelay: 1, maxDelay: 1 },
     { TableName },
   );
+  if (existed) await addMissingIndexes(client, definition);
+}
+
+/**
+ * A persisted local database made by an older version lacks newer indexes (the queue index):
+ * they are added, so `npm start` on an old data dir keeps working. Items written before carry
+ * no index keys until their next change.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  definition: ReturnType<typeof tableDefinitions>[number],
+): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of definition.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: definition.TableName,
+        AttributeDefinitions: definition.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection },
+          },
+        ],
+      }),
+    );
+  }
 }
 
 /** DynamoDB Local supports TTL (it deletes expired items); enabling it twice is an error, so check first. */

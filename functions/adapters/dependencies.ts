@@ -1,14 +1,16 @@
 import { ulid } from 'ulid';
-import type { Dependencies } from '../domain/dependencies.ts';
+import type { QueueDependencies } from '../domain/applications/queue-use-cases.ts';
 import { blobStoreFromEnv } from './blobs.ts';
 import { clock } from './clock.ts';
 import { config } from './config.ts';
 import { DynamoApplicationRepository } from './dynamodb.ts';
 
 /** The use cases' ports wired to the real adapters, once per Lambda module. */
-export function createDependencies(): Dependencies {
+export function createDependencies(): QueueDependencies {
+  const repository = new DynamoApplicationRepository();
   return {
-    repository: new DynamoApplicationRepository(),
+    repository,
+    queue: repository,
     blobs: blobStoreFromEnv(),
     config,
     now: () => clock.now(),

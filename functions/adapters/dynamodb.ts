@@ -7,6 +7,13 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  type QueueIndex,
+  type QueueRecord,
+  QueueRecordSchema,
+  queueEntry,
+} from '../domain/applications/queue.ts';
+import type { DomainConfig } from '../domain/config.ts';
 import { ValidationError, VersionConflictError } from '../domain/errors.ts';
 import type {
   ApplicationRepository,
@@ -22,6 +29,7 @@ import {
   AuditEventSchema,
   DETAIL_FIELDS,
 } from '../domain/schemas.ts';
+import { config as defaultConfig } from './config.ts';
 import { GSI, type TableNames, tableNamesFromEnv } from './table-definitions.ts';
 
 /**
@@ -37,7 +45,7 @@ const ITEM_TYPE = 'application';
 const MAX_PAGE_QUERIES = 25;
 
 export function toStoredApplication(item: Record<string, unknown>): StoredApplication {
-  const { itemType, generation, pendingTask, ...domain } = item;
+  const { itemType, generation, pendingTask, queuePk, queueSk, queueCountries, ...domain } = item;
   return {
     application: ApplicationSchema.parse(domain),
     workflow: {
@@ -61,10 +69,14 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
   throw new ValidationError([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
 }
 
-export class DynamoApplicationRepository implements ApplicationRepository {
+const QUEUE_ATTRIBUTES = ['queuePk', 'queueSk', 'queueCountries'] as const;
+
+export class DynamoApplicationRepository implements ApplicationRepository, QueueIndex {
   constructor(
     private readonly tables: TableNames = tableNamesFromEnv(),
     private readonly client: DynamoDBDocumentClient = documentClient,
+    /** The calendar the queue index keys are computed with. */
+    private readonly config: DomainConfig = defaultConfig,
   ) {}
 
   async get(applicationId: string): Promise<StoredApplication | null> {
@@ -91,7 +103,14 @@ export class DynamoApplicationRepository implements ApplicationRepository {
               ConditionExpression: 'attribute_not_exists(applicationId)',
             },
           }
-        : { Update: this.updateOf(application, expectedVersion, event.fromStatus !== event.toStatus) };
+        : {
+            Update: this.updateOf(
+              application,
+              expectedVersion,
+              event.fromStatus !== event.toStatus,
+              new Date(event.at),
+            ),
+          };
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: [applicationWrite, auditPut] }));
     } catch (error) {
@@ -103,9 +122,15 @@ export class DynamoApplicationRepository implements ApplicationRepository {
     }
   }
 
-  /** SET every domain attribute, REMOVE cleared details, and the task token when the status moves. */
-  private updateOf(application: Application, expectedVersion: number, statusChanged: boolean) {
-    const { applicationId, ...attributes } = application;
+  /**
+   * SET every domain attribute, REMOVE cleared details, and the task token when the status moves.
+   * The queue index keys are SET or REMOVEd in the same update, so the queue never lags a change
+   * of status, lane, assignment, pause or due date.
+   */
+  private updateOf(application: Application, expectedVersion: number, statusChanged: boolean, at: Date) {
+    const { applicationId, ...domain } = application;
+    const entry = queueEntry(application, at, this.config);
+    const attributes: Record<string, unknown> = { ...domain, ...entry };
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const sets: string[] = [];
@@ -115,7 +140,11 @@ export class DynamoApplicationRepository implements ApplicationRepository {
       values[`:a${index}`] = value;
       sets.push(`#a${index} = :a${index}`);
     }
-    const removes = DETAIL_FIELDS.filter((name) => application[name] === undefined).map((name) => {
+    const cleared = [
+      ...DETAIL_FIELDS.filter((name) => application[name] === undefined),
+      ...(entry ? [] : QUEUE_ATTRIBUTES),
+    ];
+    const removes = cleared.map((name) => {
       names[`#r_${name}`] = name;
       return `#r_${name}`;
     });
@@ -215,6 +244,24 @@ export class DynamoApplicationRepository implements ApplicationRepository {
       }
       throw error;
     }
+  }
+
+  /** Queue index: one partition ascending, strictly after `after` (eventually consistent, as every GSI). */
+  async read(partition: string, after: string | undefined, limit: number): Promise<QueueRecord[]> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.applications,
+        IndexName: GSI.queue.name,
+        KeyConditionExpression: after === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
+        ExpressionAttributeNames: {
+          '#pk': GSI.queue.partitionKey,
+          ...(after === undefined ? {} : { '#sk': GSI.queue.sortKey }),
+        },
+        ExpressionAttributeValues: { ':pk': partition, ...(after === undefined ? {} : { ':after': after }) },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((item) => QueueRecordSchema.parse(item));
   }
 
   async auditEvents(applicationId: string): Promise<AuditEvent[]> {

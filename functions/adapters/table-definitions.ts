@@ -18,6 +18,16 @@ export const GSI = {
   byStatus: { name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
   /** Authority listing across orgs, newest first. */
   byCreated: { name: 'byCreated', partitionKey: 'itemType', sortKey: 'createdAt' },
+  /**
+   * Reviewers' queue (sparse: only queued cases carry the keys); see functions/domain/queue.ts.
+   * Projects only what a queue item shows.
+   */
+  queue: {
+    name: 'queue',
+    partitionKey: 'queuePk',
+    sortKey: 'queueSk',
+    include: ['status', 'lane', 'clock', 'assignedTo', 'flags', 'updatedAt', 'queueCountries'],
+  },
 } as const;
 
 /** Attribute that Powertools Idempotency uses for its record expiry (TTL). */
@@ -53,13 +63,20 @@ export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNa
 }
 
 const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
-const gsi = (index: { name: string; partitionKey: string; sortKey: string }) => ({
+const gsi = (index: {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  include?: readonly string[];
+}) => ({
   IndexName: index.name,
   KeySchema: [
     { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
     { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
   ],
-  Projection: { ProjectionType: 'ALL' as const },
+  Projection: index.include
+    ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
+    : { ProjectionType: 'ALL' as const },
 });
 
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
@@ -74,8 +91,10 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         string('status'),
         string('createdAt'),
         string('itemType'),
+        string('queuePk'),
+        string('queueSk'),
       ],
-      GlobalSecondaryIndexes: [gsi(GSI.byOrg), gsi(GSI.byStatus), gsi(GSI.byCreated)],
+      GlobalSecondaryIndexes: [gsi(GSI.byOrg), gsi(GSI.byStatus), gsi(GSI.byCreated), gsi(GSI.queue)],
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     },
     {

@@ -4,6 +4,7 @@ import {
   type Attribute,
   AttributeType,
   BillingMode,
+  ProjectionType,
   StreamViewType,
   Table,
   TableEncryption,
@@ -86,6 +87,12 @@ export class Data extends Construct {
         indexName: index.IndexName,
         partitionKey: keyAttribute(indexKeys, 'HASH'),
         sortKey: optionalKeyAttribute(indexKeys, 'RANGE'),
+        ...(index.Projection?.ProjectionType === 'INCLUDE'
+          ? {
+              projectionType: ProjectionType.INCLUDE,
+              nonKeyAttributes: index.Projection.NonKeyAttributes ?? [],
+            }
+          : {}),
       });
       indexNames.push(index.IndexName);
     }

@@ -4,6 +4,8 @@ import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
 import { actorFromClaims, hasRole } from '../../domain/access.ts';
 import type { ActionInputs } from '../../domain/applications/apply-action.ts';
 import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/applications/lifecycle.ts';
+import { QueueQuerySchema } from '../../domain/applications/queue.ts';
+import * as queueUseCases from '../../domain/applications/queue-use-cases.ts';
 import * as useCases from '../../domain/applications/use-cases.ts';
 import { applicationView } from '../../domain/applications/views.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
@@ -179,6 +181,25 @@ export const routes: Route[] = [
     methods: {
       GET: async (request) =>
         json(200, await useCases.verifyAuditTrail(deps, caller(request), param(request, 'id'))),
+    },
+  },
+  {
+    pattern: '/queue',
+    methods: {
+      GET: async (request) => {
+        const query = validate(QueueQuerySchema, request.event.queryStringParameters ?? {}, 'query');
+        return json(200, await queueUseCases.listQueue(deps, caller(request), query));
+      },
+    },
+  },
+  {
+    pattern: '/queue/claim-next',
+    methods: {
+      POST: async (request) => {
+        const actor = caller(request);
+        validate(ActionBodySchemas.claim, jsonBody(request.event, true));
+        return withEtag(200, view(request, await queueUseCases.claimNext(deps, actor, meta(request))));
+      },
     },
   },
 ];

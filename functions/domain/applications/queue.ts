@@ -1,0 +1,364 @@
+import { z } from 'zod';
+import type { DomainConfig } from '../config.ts';
+import { ValidationError } from '../errors.ts';
+import {
+  type Application,
+  FlagSchema,
+  LANES,
+  type LaneName,
+  LaneSchema,
+  LegalClockSchema,
+  LIMITS,
+  StatusSchema,
+} from '../schemas.ts';
+import { addWorkingDays, dueAt, workingDaysElapsed, workingDaysUntil } from './legal-clock.ts';
+import type { Status } from './lifecycle.ts';
+
+/**
+ * The reviewers' queue (DESIGN.md "Queue order"): cases overdue or within
+ * `queueUrgentWorkingDays` of their due date first, then lane (EXPEDITED, STANDARD, ENHANCED),
+ * then due date (then id, so the order is total).
+ *
+ * "Near due" depends on today, and a paused case's due date moves every day without a write, so
+ * the order cannot be one stored sort key. Each queued case carries one index entry, written in the
+ * same update as the case itself:
+ * - a running case (or a paused one already past its limit, whose due date is fixed) in partition
+ *   `RUN#<lane>`, sorted by `<dueAt>#<id>`;
+ * - a paused case in `PAUSED#<lane>`, sorted by working days left (`<0007>#<id>`), which does not
+ *   change while it is paused; its due date is computed at read time.
+ * A read pins the evaluation instant and walks six segments — (near due, then the rest) × lane —
+ * each a merge of its RUN and PAUSED ranges by (due date, id). The cursor carries the pinned instant,
+ * the segment and the last sort key read from each of the two partitions.
+ */
+
+export const QUEUE_STATUSES = ['UNDER_REVIEW', 'INFORMATION_REQUESTED', 'PENDING_SIGN_OFF'] as const;
+export type QueueStatus = (typeof QUEUE_STATUSES)[number];
+export const isQueued = (status: Status): status is QueueStatus =>
+  (QUEUE_STATUSES as readonly Status[]).includes(status);
+
+/** What the queue index projects (keys aside): only what a queue item shows. */
+export const QueueRecordSchema = z.object({
+  applicationId: z.string().max(64),
+  queueSk: z.string().max(128),
+  status: StatusSchema,
+  lane: LaneSchema.nullable(),
+  clock: LegalClockSchema,
+  assignedTo: z.string().max(LIMITS.name).nullable(),
+  flags: z.array(FlagSchema).max(LIMITS.flags),
+  updatedAt: z.string(),
+  queueCountries: z.object({ exporter: z.string().nullable(), endUser: z.string().nullable() }),
+});
+export type QueueRecord = z.infer<typeof QueueRecordSchema>;
+
+/** The index attributes an application carries, or null when it is not in the queue. */
+export interface QueueEntry {
+  queuePk: string;
+  queueSk: string;
+  queueCountries: QueueRecord['queueCountries'];
+}
+
+const laneOf = (application: Pick<Application, 'lane'>): LaneName => application.lane?.name ?? 'STANDARD';
+const pad = (days: number): string => String(Math.max(0, days)).padStart(4, '0');
+const runPartition = (lane: LaneName) => `RUN#${lane}`;
+const pausedPartition = (lane: LaneName) => `PAUSED#${lane}`;
+/** Above every `<prefix>#<id>` key (ids are ASCII). */
+const AFTER_ALL = '#\uffff';
+
+/** Index entry of an application at the time of a write (`now`), or null when it leaves the queue. */
+export function queueEntry(application: Application, now: Date, config: DomainConfig): QueueEntry | null {
+  if (!isQueued(application.status) || !application.clock.startedAt) return null;
+  const lane = laneOf(application);
+  const queueCountries = {
+    exporter: application.exporter?.country ?? null,
+    endUser: application.endUser?.country ?? null,
+  };
+  const left = application.clock.workingDaysLimit - workingDaysElapsed(application.clock, now, config);
+  if (application.clock.paused && left > 0) {
+    return {
+      queuePk: pausedPartition(lane),
+      queueSk: `${pad(left)}#${application.applicationId}`,
+      queueCountries,
+    };
+  }
+  const due = dueAt(application.clock, now, config) ?? application.clock.dueAt;
+  if (!due) return null;
+  return { queuePk: runPartition(lane), queueSk: `${due}#${application.applicationId}`, queueCountries };
+}
+
+/** One item of `GET /queue`. */
+export interface QueueItem {
+  applicationId: string;
+  status: QueueStatus;
+  lane: Application['lane'];
+  dueAt: string | null;
+  nearDue: boolean;
+  workingDaysElapsed: number;
+  workingDaysLeft: number;
+  paused: boolean;
+  assignedTo: string | null;
+  flags: Application['flags'];
+  exporterCountry: string | null;
+  endUserCountry: string | null;
+}
+
+export function queueItem(record: QueueRecord, now: Date, config: DomainConfig): QueueItem {
+  const elapsed = workingDaysElapsed(record.clock, now, config);
+  const due = dueAt(record.clock, now, config);
+  return {
+    applicationId: record.applicationId,
+    status: record.status as QueueStatus,
+    lane: record.lane,
+    dueAt: due,
+    nearDue: due !== null && workingDaysUntil(due, now, config) <= config.queueUrgentWorkingDays,
+    workingDaysElapsed: elapsed,
+    workingDaysLeft: record.clock.workingDaysLimit - elapsed,
+    paused: record.clock.paused,
+    assignedTo: record.assignedTo,
+    flags: record.flags,
+    exporterCountry: record.queueCountries.exporter,
+    endUserCountry: record.queueCountries.endUser,
+  };
+}
+
+// --- Reading ----------------------------------------------------------------------------------
+
+/** The index as the queue reads it: one partition, ascending, strictly after a sort key. */
+export interface QueueIndex {
+  read(partition: string, after: string | undefined, limit: number): Promise<QueueRecord[]>;
+}
+
+export const QueueQuerySchema = z.strictObject({
+  lane: z.enum(LANES).optional(),
+  status: z.enum(QUEUE_STATUSES).optional(),
+  assigned: z.enum(['me', 'none', 'any']).default('any'),
+  limit: z.coerce.number().int().min(1).max(LIMITS.listLimit).default(20),
+  cursor: z.string().max(2048).optional(),
+});
+export type QueueQuery = z.infer<typeof QueueQuerySchema>;
+
+const CursorSchema = z.strictObject({
+  at: z.iso.datetime(),
+  filter: z.string().max(256),
+  segment: z.number().int().min(0).max(5),
+  run: z.string().max(128).nullable(),
+  paused: z.string().max(128).nullable(),
+});
+type Cursor = z.infer<typeof CursorSchema>;
+
+const foreignCursor = () =>
+  new ValidationError([{ path: 'cursor', message: 'is not a cursor returned by this queue listing' }]);
+
+function decodeCursor(cursor: string): Cursor {
+  try {
+    const parsed = CursorSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // reported below
+  }
+  throw foreignCursor();
+}
+const encodeCursor = (cursor: Cursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+interface Segment {
+  lane: LaneName;
+  near: boolean;
+}
+
+/** Reads one partition lazily within bounds: records with lower < key, stopping at the first key > upper. */
+class Source {
+  private buffer: QueueRecord[] = [];
+  private exhausted = false;
+  constructor(
+    private readonly index: QueueIndex,
+    private readonly partition: string,
+    private after: string | undefined,
+    private readonly stopAfter: (record: QueueRecord) => boolean,
+    private readonly batch: number,
+  ) {}
+
+  async peek(): Promise<QueueRecord | undefined> {
+    if (this.buffer.length === 0 && !this.exhausted) {
+      const records = await this.index.read(this.partition, this.after, this.batch);
+      if (records.length < this.batch) this.exhausted = true;
+      const last = records.at(-1);
+      if (last) this.after = last.queueSk;
+      const inRange = records.findIndex(this.stopAfter);
+      if (inRange >= 0) {
+        this.exhausted = true;
+        records.length = inRange;
+      }
+      this.buffer = records;
+    }
+    return this.buffer[0];
+  }
+
+  take(): void {
+    this.buffer.shift();
+  }
+}
+
+export interface QueueReadContext {
+  index: QueueIndex;
+  config: DomainConfig;
+  now: Date;
+  caller: string;
+}
+
+/**
+ * Cases in queue order, lazily (claim-next stops at the first it can take). `position()` is the
+ * cursor after the last record yielded.
+ */
+export class QueueWalk {
+  private readonly at: Date;
+  private readonly threshold: string;
+  private readonly filterKey: string;
+  private readonly segments: Segment[];
+  private cursor: Cursor;
+  private readonly resumed: boolean;
+
+  constructor(
+    private readonly context: QueueReadContext,
+    private readonly query: Omit<QueueQuery, 'limit' | 'cursor'>,
+    cursor: string | undefined,
+    private readonly batch = 25,
+  ) {
+    this.filterKey = `${query.lane ?? ''}|${query.status ?? ''}|${query.assigned}`;
+    const decoded = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (decoded && decoded.filter !== this.filterKey) throw foreignCursor();
+    this.resumed = decoded !== undefined;
+    this.at = decoded ? new Date(decoded.at) : context.now;
+    this.cursor = decoded ?? {
+      at: this.at.toISOString(),
+      filter: this.filterKey,
+      segment: 0,
+      run: null,
+      paused: null,
+    };
+    this.threshold = addWorkingDays(this.at, context.config.queueUrgentWorkingDays, context.config);
+    const lanes = query.lane ? [query.lane] : LANES;
+    this.segments = [true, false].flatMap((near) => lanes.map((lane) => ({ lane, near })));
+  }
+
+  /** The instant the order is evaluated at (pinned by the cursor). */
+  get evaluatedAt(): Date {
+    return this.at;
+  }
+
+  position(): string | null {
+    return this.cursor.segment >= this.segments.length ? null : encodeCursor(this.cursor);
+  }
+
+  async *records(): AsyncGenerator<QueueRecord> {
+    for (; this.cursor.segment < this.segments.length; this.nextSegment()) {
+      const segment = this.segments[this.cursor.segment];
+      if (!segment) break;
+      const [run, paused] = this.sources(segment);
+      for (;;) {
+        const [a, b] = [await run.peek(), await paused.peek()];
+        const first = pickFirst(a, b, (record) => this.dueOf(record));
+        if (!first) break;
+        if (first === a) {
+          run.take();
+          this.cursor.run = first.queueSk;
+        } else {
+          paused.take();
+          this.cursor.paused = first.queueSk;
+        }
+        if (this.matches(first)) yield first;
+      }
+    }
+  }
+
+  private nextSegment(): void {
+    this.cursor = { ...this.cursor, segment: this.cursor.segment + 1, run: null, paused: null };
+  }
+
+  private sources(segment: Segment): [Source, Source] {
+    const { index } = this.context;
+    const urgent = pad(this.context.config.queueUrgentWorkingDays);
+    const threshold = `${this.threshold}${AFTER_ALL}`;
+    const pausedUrgent = `${urgent}${AFTER_ALL}`;
+    const max = (a: string | null, bound: string) => (a !== null && a > bound ? a : bound);
+    const never = () => false;
+    if (segment.near) {
+      return [
+        new Source(
+          index,
+          runPartition(segment.lane),
+          this.cursor.run ?? undefined,
+          (r) => r.queueSk > threshold,
+          this.batch,
+        ),
+        this.pausedWanted()
+          ? new Source(
+              index,
+              pausedPartition(segment.lane),
+              this.cursor.paused ?? undefined,
+              (r) => r.queueSk > pausedUrgent,
+              this.batch,
+            )
+          : emptySource(),
+      ];
+    }
+    return [
+      new Source(index, runPartition(segment.lane), max(this.cursor.run, threshold), never, this.batch),
+      this.pausedWanted()
+        ? new Source(
+            index,
+            pausedPartition(segment.lane),
+            max(this.cursor.paused, pausedUrgent),
+            never,
+            this.batch,
+          )
+        : emptySource(),
+    ];
+  }
+
+  /** Paused cases are all INFORMATION_REQUESTED. */
+  private pausedWanted(): boolean {
+    return this.query.status === undefined || this.query.status === 'INFORMATION_REQUESTED';
+  }
+
+  private dueOf(record: QueueRecord): string {
+    return dueAt(record.clock, this.at, this.context.config) ?? record.queueSk;
+  }
+
+  private matches(record: QueueRecord): boolean {
+    if (this.query.status && record.status !== this.query.status) return false;
+    if (this.query.assigned === 'none' && record.assignedTo !== null) return false;
+    if (this.query.assigned === 'me' && record.assignedTo !== this.context.caller) return false;
+    // On later pages, a case changed after the first page was read may already have been listed
+    // at its old place: it is left out, so no case appears twice. Unchanged cases keep their keys.
+    return !(this.resumed && record.updatedAt > this.cursor.at);
+  }
+}
+
+const NO_RECORDS: QueueIndex = { read: async () => [] };
+const emptySource = (): Source => new Source(NO_RECORDS, '', undefined, () => true, 1);
+
+function pickFirst(
+  a: QueueRecord | undefined,
+  b: QueueRecord | undefined,
+  due: (record: QueueRecord) => string,
+): QueueRecord | undefined {
+  if (!a || !b) return a ?? b;
+  const [dueA, dueB] = [due(a), due(b)];
+  if (dueA !== dueB) return dueA < dueB ? a : b;
+  return a.applicationId <= b.applicationId ? a : b;
+}
+
+/** One page of the queue. */
+export async function readQueuePage(
+  context: QueueReadContext,
+  query: QueueQuery,
+): Promise<{ items: QueueItem[]; cursor: string | null; evaluatedAt: string }> {
+  const walk = new QueueWalk(context, query, query.cursor);
+  const items: QueueItem[] = [];
+  if (query.limit > 0) {
+    for await (const record of walk.records()) {
+      items.push(queueItem(record, walk.evaluatedAt, context.config));
+      if (items.length >= query.limit) break;
+    }
+  }
+  return { items, cursor: walk.position(), evaluatedAt: walk.evaluatedAt.toISOString() };
+}
