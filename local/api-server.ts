@@ -56,6 +56,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       resolve();
     });
   });
+  // Unparseable HTTP (bad framing, header overflow) is answered in the error shape too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
+    const body = JSON.stringify({
+      error: { code: 'VALIDATION_FAILED', message: 'Malformed HTTP request.', details: [] },
+    });
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   const { port } = server.address() as AddressInfo;
 
   const stop = async () => {
