@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { applySystemAction } from '#domain/use-cases.ts';
+import { applySystemAction } from '#domain/applications/use-cases.ts';
 import {
   type ApiResponse,
   type Caller,
