@@ -49,167 +49,77 @@ const action =
   (caller: Caller, id: string) =>
     caller.post(`/applications/${id}/actions/${name}`, body);
 
+const patch = (caller: Caller, id: string) =>
+  caller.patch(`/applications/${id}`, { endUse: { description: 'Wind turbines', military: false } });
+const upload = (caller: Caller, id: string) => caller.post(`/applications/${id}/documents`, UPLOAD);
+const side = (
+  name: string,
+  by: (p: People) => Caller,
+  send: Side['send'],
+  alone: string,
+  other: Expected,
+): Side => ({ name, by, send, alone, other });
+const alice = (p: People) => p.alice;
+const rita = (p: People) => p.rita;
+const ALREADY = conflict('ALREADY_ASSIGNED');
+
 const PAIRS: Record<string, Pair> = {
   'PATCH vs complete-details': {
     from: 'DRAFT',
-    a: {
-      name: 'PATCH',
-      by: (p) => p.alice,
-      send: (c, id) =>
-        c.patch(`/applications/${id}`, { endUse: { description: 'Wind turbines', military: false } }),
-      alone: 'DRAFT',
-      other: 'ok',
-    },
-    b: {
-      name: 'complete-details',
-      by: (p) => p.alice,
-      send: action('complete-details'),
-      alone: 'END_USER_DOCS',
-      other: INVALID,
-    },
+    a: side('PATCH', alice, patch, 'DRAFT', 'ok'),
+    b: side('complete-details', alice, action('complete-details'), 'END_USER_DOCS', INVALID),
     both: 'END_USER_DOCS',
   },
   'PATCH vs submit': {
     from: 'END_USER_DOCS',
-    a: {
-      name: 'PATCH',
-      by: (p) => p.alice,
-      send: (c, id) =>
-        c.patch(`/applications/${id}`, { endUse: { description: 'Wind turbines', military: false } }),
-      alone: 'END_USER_DOCS',
-      other: 'ok',
-    },
-    b: {
-      name: 'submit',
-      by: (p) => p.alice,
-      send: action('submit', SUBMIT_BODY),
-      alone: 'SUBMITTED',
-      other: INVALID,
-    },
+    a: side('PATCH', alice, patch, 'END_USER_DOCS', 'ok'),
+    b: side('submit', alice, action('submit', SUBMIT_BODY), 'SUBMITTED', INVALID),
     both: 'SUBMITTED',
   },
   'two claims': {
     from: 'UNDER_REVIEW',
     claimed: false,
-    a: {
-      name: 'claim (rita)',
-      by: (p) => p.rita,
-      send: action('claim'),
-      alone: 'UNDER_REVIEW',
-      other: conflict('ALREADY_ASSIGNED'),
-    },
-    b: {
-      name: 'claim (ravi)',
-      by: (p) => p.ravi,
-      send: action('claim'),
-      alone: 'UNDER_REVIEW',
-      other: conflict('ALREADY_ASSIGNED'),
-    },
+    a: side('claim (rita)', rita, action('claim'), 'UNDER_REVIEW', ALREADY),
+    b: side('claim (ravi)', (p) => p.ravi, action('claim'), 'UNDER_REVIEW', ALREADY),
   },
   'approve vs withdraw': {
     from: 'UNDER_REVIEW',
-    a: {
-      name: 'approve',
-      by: (p) => p.rita,
-      send: action('approve', APPROVE),
-      alone: 'APPROVED',
-      other: INVALID,
-    },
-    b: {
-      name: 'withdraw',
-      by: (p) => p.alice,
-      send: action('withdraw', WITHDRAW),
-      alone: 'WITHDRAWN',
-      other: INVALID,
-    },
+    a: side('approve', rita, action('approve', APPROVE), 'APPROVED', INVALID),
+    b: side('withdraw', alice, action('withdraw', WITHDRAW), 'WITHDRAWN', INVALID),
   },
   'two sign-offs': {
     from: 'PENDING_SIGN_OFF',
-    a: {
-      name: 'sign-off (sam)',
-      by: (p) => p.sam,
-      send: action('sign-off', SIGN_OFF),
-      alone: 'APPROVED',
-      other: INVALID,
-    },
-    b: {
-      name: 'sign-off (sara)',
-      by: (p) => p.sara,
-      send: action('sign-off', SIGN_OFF),
-      alone: 'APPROVED',
-      other: INVALID,
-    },
+    a: side('sign-off (sam)', (p) => p.sam, action('sign-off', SIGN_OFF), 'APPROVED', INVALID),
+    b: side('sign-off (sara)', (p) => p.sara, action('sign-off', SIGN_OFF), 'APPROVED', INVALID),
   },
   'respond vs withdraw': {
     from: 'INFORMATION_REQUESTED',
-    a: {
-      name: 'respond',
-      by: (p) => p.alice,
-      send: action('respond', ANSWERS),
-      alone: 'UNDER_REVIEW',
-      other: 'ok',
-    },
-    b: {
-      name: 'withdraw',
-      by: (p) => p.alice,
-      send: action('withdraw', WITHDRAW),
-      alone: 'WITHDRAWN',
-      other: INVALID,
-    },
+    a: side('respond', alice, action('respond', ANSWERS), 'UNDER_REVIEW', 'ok'),
+    b: side('withdraw', alice, action('withdraw', WITHDRAW), 'WITHDRAWN', INVALID),
     both: 'WITHDRAWN',
   },
   'add-document vs submit': {
     from: 'END_USER_DOCS',
-    a: {
-      name: 'add-document',
-      by: (p) => p.alice,
-      send: (c, id) => c.post(`/applications/${id}/documents`, UPLOAD),
-      alone: 'END_USER_DOCS',
-      other: 'ok',
-    },
-    b: {
-      name: 'submit',
-      by: (p) => p.alice,
-      send: action('submit', SUBMIT_BODY),
-      alone: 'SUBMITTED',
-      other: INVALID,
-    },
+    a: side('add-document', alice, upload, 'END_USER_DOCS', 'ok'),
+    b: side('submit', alice, action('submit', SUBMIT_BODY), 'SUBMITTED', INVALID),
     both: 'SUBMITTED',
   },
   'request-information vs release': {
     from: 'UNDER_REVIEW',
-    a: {
-      name: 'request-information',
-      by: (p) => p.rita,
-      send: action('request-information', QUESTIONS),
-      alone: 'INFORMATION_REQUESTED',
-      other: 'ok',
-    },
-    b: {
-      name: 'release',
-      by: (p) => p.rita,
-      send: action('release'),
-      alone: 'UNDER_REVIEW',
-      other: conflict('NOT_ASSIGNED', 403),
-    },
+    a: side(
+      'request-information',
+      rita,
+      action('request-information', QUESTIONS),
+      'INFORMATION_REQUESTED',
+      'ok',
+    ),
+    b: side('release', rita, action('release'), 'UNDER_REVIEW', conflict('NOT_ASSIGNED', 403)),
     both: 'INFORMATION_REQUESTED',
   },
   'two submits': {
     from: 'END_USER_DOCS',
-    a: {
-      name: 'submit',
-      by: (p) => p.alice,
-      send: action('submit', SUBMIT_BODY),
-      alone: 'SUBMITTED',
-      other: INVALID,
-    },
-    b: {
-      name: 'submit',
-      by: (p) => p.alice,
-      send: action('submit', SUBMIT_BODY),
-      alone: 'SUBMITTED',
-      other: INVALID,
-    },
+    a: side('submit', alice, action('submit', SUBMIT_BODY), 'SUBMITTED', INVALID),
+    b: side('submit', alice, action('submit', SUBMIT_BODY), 'SUBMITTED', INVALID),
   },
 };
 
