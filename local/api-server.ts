@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
 import { API_FUNCTION_TIMEOUT_SECONDS } from '#adapters/timeouts.ts';
-import { type SigningKeys, verifyToken } from './jwt.ts';
+import { type SigningKeys, tokenRejectionMessage, verifyToken } from './jwt.ts';
 
 /**
  * Local stand-in for API Gateway (REST API, `/{proxy+}` resource, Lambda proxy integration,
@@ -96,10 +96,11 @@ async function serve(
     if (declaredLength(request) > MAX_REQUEST_BYTES) return rejectTooLarge(request, response, info);
 
     const isPublic = (options.publicPaths ?? []).includes(path);
-    const claims = isPublic ? undefined : await authorize(request.headers.authorization, options.keys);
-    if (!isPublic && claims === undefined) {
-      return rejectEarly(request, response, info, 401, 'UNAUTHORIZED', 'Missing, invalid or expired token.');
+    const auth = isPublic ? undefined : await authorize(request.headers.authorization, options.keys);
+    if (auth && 'refusal' in auth) {
+      return rejectEarly(request, response, info, 401, 'UNAUTHORIZED', auth.refusal);
     }
+    const claims = auth?.claims;
 
     const body = await readBody(request, MAX_REQUEST_BYTES);
     if (body === undefined) return rejectTooLarge(request, response, info);
@@ -123,17 +124,17 @@ function declaredLength(request: IncomingMessage): number {
   return Number.isFinite(length) ? length : 0;
 }
 
-/** Like the Cognito authorizer: `Bearer <jwt>` or the raw token; undefined when it does not verify. */
+/** Like the Cognito authorizer: `Bearer <jwt>` or the raw token; a refusal says why it does not verify. */
 async function authorize(
   header: string | undefined,
   keys: SigningKeys,
-): Promise<Record<string, string> | undefined> {
-  const token = header?.replace(/^Bearer\s+/i, '').trim();
-  if (!token) return undefined;
+): Promise<{ claims: Record<string, string> } | { refusal: string }> {
+  const token = header?.replace(/^Bearer(\s+|$)/i, '').trim();
+  if (!token) return { refusal: 'A token is required: send "Authorization: Bearer <token>".' };
   try {
-    return await verifyToken(keys, token);
-  } catch {
-    return undefined;
+    return { claims: await verifyToken(keys, token) };
+  } catch (error) {
+    return { refusal: tokenRejectionMessage(error) };
   }
 }
 

@@ -143,7 +143,7 @@ export async function verifyToken(keys: SigningKeys, token: string): Promise<Rec
     requiredClaims: ['sub', 'exp', 'iat'],
   });
   // Without OAuth scopes on the method, a Cognito authorizer accepts ID tokens only.
-  if (payload.token_use !== 'id') throw new Error('not an ID token');
+  if (payload.token_use !== 'id') throw new Error('only ID tokens are accepted (token_use "id")');
   return flattenClaims(payload);
 }
 
@@ -156,6 +156,34 @@ function keyForHeader(keys: SigningKeys): (header: JWTHeaderParameters) => Crypt
     if (header.kid !== keys.keyId) throw new errors.JWKSNoMatchingKey();
     return keys.publicKey;
   };
+}
+
+/**
+ * Why a token was refused, in one sentence for the 401 body: missing, malformed, not ours
+ * (signature), expired, wrong issuer/audience, or not an ID token. Never echoes the token.
+ */
+export function tokenRejectionMessage(error: unknown): string {
+  if (error instanceof errors.JWTExpired) {
+    const exp = error.payload.exp;
+    const at = typeof exp === 'number' ? ` at ${new Date(exp * 1000).toISOString()}` : '';
+    return `The token expired${at}; get a new one.`;
+  }
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return "The token was not signed by this stack's key (a token from another data directory?).";
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return 'The token signature does not verify: the token was altered after it was signed.';
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return `The token's "${error.claim}" claim is not accepted (${error.reason}).`;
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+    return `The token must be signed with ${ALGORITHM}.`;
+  }
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+    return 'The token is malformed: expected a signed JWT (header.payload.signature).';
+  }
+  return `The token is not valid: ${error instanceof Error ? error.message : String(error)}.`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * prints a locally signed Cognito-like ID token, and nothing else, on stdout.
  */
 import { parseArgs } from 'node:util';
+import { RoleSchema } from '#domain/schemas.ts';
 import { loadOrCreateSigningKeys, localDataDir, mintToken } from './jwt.ts';
 
 const USAGE =
@@ -19,12 +20,19 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (!values.sub || !values.org) throw new Error(USAGE);
+  const groups = values.groups.split(',').filter((group) => group !== '');
+  const valid: readonly string[] = RoleSchema.options;
+  const unknown = groups.filter((group) => !valid.includes(group));
+  if (unknown.length > 0) {
+    const names = unknown.map((group) => `"${group}"`).join(', ');
+    throw new Error(`unknown group ${names}; the groups are: ${valid.join(', ')}`);
+  }
   const expiresIn = values['expires-in'];
   const keys = await loadOrCreateSigningKeys(localDataDir());
   const token = await mintToken(keys, {
     sub: values.sub,
     org: values.org,
-    groups: values.groups.split(',').filter((group) => group !== ''),
+    groups,
     expiresInSeconds: expiresIn === undefined ? undefined : Number(expiresIn),
   });
   process.stdout.write(`${token}\n`);

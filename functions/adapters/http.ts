@@ -54,12 +54,28 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
   return parsed.data;
 }
 
+/** How large a body a route reads, and the 413 it answers beyond that. */
+export interface BodyLimit {
+  bytes: number;
+  tooLarge(bodyBytes: number): Error;
+}
+const DEFAULT_BODY_LIMIT: BodyLimit = {
+  bytes: LIMITS.bodyBytes,
+  tooLarge: (bodyBytes) =>
+    new PayloadTooLargeError(
+      `Request bodies may be at most ${LIMITS.bodyBytes} bytes; this one is ${bodyBytes} bytes.`,
+    ),
+};
+
 /** The JSON body; an empty body counts as `{}` where `emptyAllowed`. */
-export function jsonBody(event: APIGatewayProxyEvent, emptyAllowed: boolean): unknown {
+export function jsonBody(
+  event: APIGatewayProxyEvent,
+  emptyAllowed: boolean,
+  limit: BodyLimit = DEFAULT_BODY_LIMIT,
+): unknown {
   const raw = decodeBody(event);
-  if (raw && Buffer.byteLength(raw) > LIMITS.bodyBytes) {
-    throw new PayloadTooLargeError(`Request bodies may be at most ${LIMITS.bodyBytes} bytes.`);
-  }
+  const bodyBytes = raw ? Buffer.byteLength(raw) : 0;
+  if (bodyBytes > limit.bytes) throw limit.tooLarge(bodyBytes);
   if (!raw || raw.trim() === '') {
     if (emptyAllowed) return {};
     throw new ValidationError([{ path: '', message: 'a JSON body is required' }]);

@@ -46,8 +46,15 @@ export class ForbiddenError extends DomainError {
   }
 }
 export class NotAssignedError extends DomainError {
-  constructor() {
-    super(403, 'NOT_ASSIGNED', 'Only the reviewer assigned to this application may do this.');
+  /** `unassigned`: nobody holds the case yet, so the caller must claim it first. */
+  constructor(unassigned = false) {
+    super(
+      403,
+      'NOT_ASSIGNED',
+      unassigned
+        ? 'This application is not assigned to anyone: claim it first.'
+        : 'Only the reviewer assigned to this application may do this.',
+    );
   }
 }
 export class SeparationOfDutiesError extends DomainError {

@@ -50,12 +50,9 @@ export interface ApiProps {
 
 /** Errors API Gateway answers itself, in the API.md error shape (status, code, message). */
 const GATEWAY_ERRORS: readonly { type: ResponseType; status?: string; code: string; message?: string }[] = [
-  {
-    type: ResponseType.UNAUTHORIZED,
-    status: '401',
-    code: 'UNAUTHORIZED',
-    message: 'Missing, invalid or expired token.',
-  },
+  // The Cognito authorizer's own message says which: "Unauthorized" (missing or not verifiable)
+  // or "The incoming token has expired".
+  { type: ResponseType.UNAUTHORIZED, status: '401', code: 'UNAUTHORIZED' },
   { type: ResponseType.ACCESS_DENIED, status: '403', code: 'FORBIDDEN', message: 'Not allowed.' },
   { type: ResponseType.WAF_FILTERED, status: '403', code: 'FORBIDDEN', message: 'Request blocked.' },
   {

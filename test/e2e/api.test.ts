@@ -347,22 +347,37 @@ describe('errors and their precedence', () => {
     });
   });
 
-  it('answers 413 for oversized documents and bodies and 415 for content that is not pdf/png/jpeg', async () => {
+  it('answers 413 naming the 3 MiB document limit and the size received, and accepts exactly 3 MiB', async () => {
     const id = (await alice.post('/applications', {})).body.applicationId;
-    const big = Buffer.alloc(3 * 1024 * 1024 + 1, 0x20);
-    big.write('%PDF-', 0);
-    const tooLarge = await alice.post(`/applications/${id}/documents`, {
-      type: 'CONTRACT',
-      fileName: 'big.pdf',
-      contentType: 'application/pdf',
-      contentBase64: big.toString('base64'),
-    });
-    expect(tooLarge.status).toBe(413);
-    const body = await alice.post(
-      `/applications/${id}/documents`,
-      `{"padding":"${'x'.repeat(4 * 1024 * 1024)}"}`,
+    const pdfOf = (bytes: number) => {
+      const content = Buffer.alloc(bytes, 0x20);
+      content.write('%PDF-', 0);
+      return {
+        type: 'CONTRACT',
+        fileName: 'big.pdf',
+        contentType: 'application/pdf',
+        contentBase64: content.toString('base64'),
+      };
+    };
+    const exact = await alice.post(`/applications/${id}/documents`, pdfOf(3 * 1024 * 1024));
+    expect(exact.status).toBe(201);
+    expect(exact.body.sizeBytes).toBe(3 * 1024 * 1024);
+    const over = await alice.post(`/applications/${id}/documents`, pdfOf(3 * 1024 * 1024 + 1));
+    expect(over.status).toBe(413);
+    expect(over.body.error.message).toBe(
+      'A document may be at most 3 MiB (3145728 bytes) once decoded; this one is 3145729 bytes.',
     );
+    const farOver = await alice.post(`/applications/${id}/documents`, pdfOf(5 * 1024 * 1024));
+    expect(farOver.status).toBe(413);
+    expect(farOver.body.error.message).toMatch(/at most 3 MiB \(3145728 bytes\).*about 524\d{4} bytes/);
+    expect((await alice.get(`/applications/${id}`)).body.documents).toHaveLength(1);
+  });
+
+  it('answers 413 for oversized bodies and 415 for content that is not pdf/png/jpeg', async () => {
+    const id = (await alice.post('/applications', {})).body.applicationId;
+    const body = await alice.patch(`/applications/${id}`, `{"padding":"${'x'.repeat(4 * 1024 * 1024)}"}`);
     expect(body.status).toBe(413);
+    expect(body.body.error.message).toMatch(/at most 4194304 bytes; this one is 4194318 bytes/);
     const disguised = await alice.post(`/applications/${id}/documents`, {
       type: 'CONTRACT',
       fileName: 'evil.pdf',

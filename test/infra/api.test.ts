@@ -149,6 +149,10 @@ describe('Api construct', () => {
       expect(Object.keys(responses)).toEqual(
         expect.arrayContaining(['DEFAULT_4XX', 'WAF_FILTERED', 'QUOTA_EXCEEDED']),
       );
+      // The authorizer's own message says which: "Unauthorized" or "The incoming token has expired".
+      expect(responses.UNAUTHORIZED?.ResponseTemplates['application/json']).toContain(
+        '"message":$context.error.messageString',
+      );
     });
 
     it('has no WAF unless asked (waf=true), then a regional web ACL on the stage', () => {

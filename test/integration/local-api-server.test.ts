@@ -58,11 +58,16 @@ describe('local api server', () => {
     behaviour = undefined;
   });
 
-  async function expectGatewayError(response: Response, status: number, code: string): Promise<void> {
+  async function expectGatewayError(
+    response: Response,
+    status: number,
+    code: string,
+    message: RegExp = /./,
+  ): Promise<void> {
     expect(response.status).toBe(status);
     expect(response.headers.get('x-request-id')).toMatch(UUID);
     const body = await response.json();
-    expect(body).toEqual({ error: { code, message: expect.any(String), details: [] } });
+    expect(body).toEqual({ error: { code, message: expect.stringMatching(message), details: [] } });
     expect(handler).not.toHaveBeenCalled();
   }
 
@@ -152,33 +157,46 @@ describe('local api server', () => {
     expect(event.requestContext.authorizer).toBeUndefined();
   });
 
-  it('answers 401 itself when the token is missing', async () => {
-    await expectGatewayError(await fetch(`${server.url}/applications`), 401, 'UNAUTHORIZED');
+  it('answers 401 itself, saying a token is required, when the token is missing', async () => {
+    for (const headers of [{}, { authorization: 'Bearer ' }]) {
+      const response = await fetch(`${server.url}/applications`, { headers });
+      await expectGatewayError(response, 401, 'UNAUTHORIZED', /token is required/);
+    }
   });
 
-  it('answers 401 itself when the token has expired', async () => {
+  it('answers 401 itself, saying when it expired, when the token has expired', async () => {
+    const issuedAt = new Date(Date.now() - 3_600_000);
     const expired = await mintToken(keys, {
       sub: 'alice',
       org: 'acme',
       groups: ['applicant'],
       expiresInSeconds: 60,
-      issuedAt: new Date(Date.now() - 3_600_000),
+      issuedAt,
     });
     const response = await fetch(`${server.url}/applications`, {
       headers: { authorization: `Bearer ${expired}` },
     });
-    await expectGatewayError(response, 401, 'UNAUTHORIZED');
+    const expiredAt = new Date(Math.floor(issuedAt.getTime() / 1000) * 1000 + 60_000).toISOString();
+    await expectGatewayError(response, 401, 'UNAUTHORIZED', new RegExp(`expired at ${expiredAt}`));
   });
 
-  it('answers 401 itself when the token is signed by another key or is garbage', async () => {
+  it('answers 401 itself, naming the reason, for a token signed by another key or malformed', async () => {
     const otherKeys = await loadOrCreateSigningKeys(join(dataDir, 'other'));
     const foreign = await mintToken(otherKeys, { sub: 'mallory', org: 'acme', groups: ['operator'] });
-    for (const authorization of [`Bearer ${foreign}`, 'Bearer not-a-jwt', 'Bearer ']) {
+    const [header, payload, signature] = (await tokenFor('alice', ['applicant'])).split('.');
+    const tampered = [header, `${payload}x`, signature].join('.');
+    const cases: [string, RegExp][] = [
+      [`Bearer ${foreign}`, /not signed by this stack's key/],
+      [`Bearer ${tampered}`, /signature does not verify/],
+      ['Bearer not-a-jwt', /malformed/],
+      ['Bearer a.b.c', /malformed/],
+    ];
+    for (const [authorization, message] of cases) {
       const response = await fetch(`${server.url}/applications`, {
         method: 'POST',
         headers: { authorization },
       });
-      await expectGatewayError(response, 401, 'UNAUTHORIZED');
+      await expectGatewayError(response, 401, 'UNAUTHORIZED', message);
     }
   });
 
@@ -259,12 +277,15 @@ describe('local api server', () => {
     expect(await response.text()).toBe('created');
   });
 
-  it('accepts a token printed by `npm run token`', async () => {
-    const { stdout } = await promisify(execFile)(
+  const tokenCli = (groups: string) =>
+    promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'local/token.ts', '--sub', 'dave', '--org', 'acme', '--groups', 'auditor'],
+      ['--import', 'tsx', 'local/token.ts', '--sub', 'dave', '--org', 'acme', '--groups', groups],
       { env: { ...process.env, LOCAL_DATA_DIR: dataDir } },
     );
+
+  it('accepts a token printed by `npm run token`', async () => {
+    const { stdout } = await tokenCli('auditor');
     const token = stdout.trim();
     expect(token.split('.')).toHaveLength(3);
     const response = await fetch(`${server.url}/stats`, { headers: { authorization: `Bearer ${token}` } });
@@ -274,5 +295,17 @@ describe('local api server', () => {
       sub: 'dave',
       'cognito:groups': 'auditor',
     });
+  });
+
+  it('`npm run token` refuses an unknown group and lists the valid ones', async () => {
+    const failure = await tokenCli('auditor,admin').then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toBe('');
+    expect(failure?.stderr).toMatch(
+      /unknown group "admin".*applicant, reviewer, senior-reviewer, auditor, operator/,
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
   localDataDir,
   mintToken,
   type SigningKeys,
+  tokenRejectionMessage,
   verifyToken,
 } from '#local/jwt.ts';
 
@@ -156,16 +157,17 @@ describe('local jwt', () => {
     await expect(verifyToken(keys, token)).rejects.toThrow(/iss/);
   });
 
-  it('rejects a validly signed token with the wrong audience or token use', async () => {
+  it('rejects a validly signed token with the wrong audience or token use, saying which', async () => {
+    const refusal = (token: string) => verifyToken(keys, token).catch(tokenRejectionMessage);
     const base = new SignJWT({ token_use: 'id' })
       .setProtectedHeader({ alg: 'RS256', kid: keys.keyId })
       .setSubject('alice')
       .setIssuer(LOCAL_ISSUER)
       .setIssuedAt()
       .setExpirationTime('1h');
-    await expect(verifyToken(keys, await base.setAudience('other').sign(keys.privateKey))).rejects.toThrow(
-      /aud/,
-    );
+    const wrongAudience = await base.setAudience('other').sign(keys.privateKey);
+    await expect(verifyToken(keys, wrongAudience)).rejects.toThrow(/aud/);
+    expect(await refusal(wrongAudience)).toMatch(/"aud" claim is not accepted/);
     const accessToken = await new SignJWT({ token_use: 'access' })
       .setProtectedHeader({ alg: 'RS256', kid: keys.keyId })
       .setSubject('alice')
@@ -175,6 +177,7 @@ describe('local jwt', () => {
       .setExpirationTime('1h')
       .sign(keys.privateKey);
     await expect(verifyToken(keys, accessToken)).rejects.toThrow(/ID token/);
+    expect(await refusal(accessToken)).toMatch(/only ID tokens are accepted/);
   });
 
   it('refuses group names that would not survive flattening', async () => {

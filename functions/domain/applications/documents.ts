@@ -15,6 +15,18 @@ export function detectContentType(content: Uint8Array): (typeof CONTENT_TYPES)[n
   );
 }
 
+/** 413 naming the document limit and what was received (`received` e.g. "3145729 bytes"). */
+export function documentTooLarge(received: string): PayloadTooLargeError {
+  const limit = `${LIMITS.documentBytes / 1024 / 1024} MiB (${LIMITS.documentBytes} bytes)`;
+  return new PayloadTooLargeError(
+    `A document may be at most ${limit} once decoded; this one is ${received}.`,
+  );
+}
+
+/** An upload body too large to read: its document is about 3/4 of it (base64). */
+export const documentBodyTooLarge = (bodyBytes: number): PayloadTooLargeError =>
+  documentTooLarge(`about ${Math.floor((bodyBytes * 3) / 4)} bytes (a ${bodyBytes}-byte request body)`);
+
 export interface CheckedContent {
   content: Uint8Array;
   sizeBytes: number;
@@ -23,9 +35,7 @@ export interface CheckedContent {
 
 export function checkDocumentContent(upload: DocumentUpload): CheckedContent {
   const content = Buffer.from(upload.contentBase64, 'base64');
-  if (content.length > LIMITS.documentBytes) {
-    throw new PayloadTooLargeError(`Documents may be at most ${LIMITS.documentBytes} bytes once decoded.`);
-  }
+  if (content.length > LIMITS.documentBytes) throw documentTooLarge(`${content.length} bytes`);
   const detected = detectContentType(content);
   if (detected === null) {
     throw new UnsupportedMediaTypeError('The document is not a PDF, PNG or JPEG file.');

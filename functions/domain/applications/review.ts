@@ -13,7 +13,7 @@ import { openInformationRequest } from './timers.ts';
 
 /** 403 NOT_ASSIGNED unless the case is assigned to the caller. */
 export const assignedToCaller = (application: Application, actor: UserActor): Error | null =>
-  application.assignedTo === actor.sub ? null : new NotAssignedError();
+  application.assignedTo === actor.sub ? null : new NotAssignedError(application.assignedTo === null);
 
 export const REVIEW = {
   claim: {

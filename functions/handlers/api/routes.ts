@@ -3,6 +3,7 @@ import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters
 import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
 import { actorFromClaims, hasRole } from '../../domain/access.ts';
 import type { ActionInputs } from '../../domain/applications/apply-action.ts';
+import { documentBodyTooLarge } from '../../domain/applications/documents.ts';
 import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/applications/lifecycle.ts';
 import { QueueQuerySchema } from '../../domain/applications/queue.ts';
 import * as queueUseCases from '../../domain/applications/queue-use-cases.ts';
@@ -14,6 +15,7 @@ import {
   DetailsPatchSchema,
   DetailsSchema,
   DocumentUploadSchema,
+  LIMITS,
   ListQuerySchema,
 } from '../../domain/schemas.ts';
 import type { Route, RouteRequest } from './router.ts';
@@ -57,6 +59,8 @@ async function watchedApplication(request: RouteRequest) {
   return { applicationId: application.applicationId, generation: meta.generation };
 }
 const noExecution = () => new NotFoundError('No workflow execution is known for this application.');
+
+const DOCUMENT_BODY_LIMIT = { bytes: LIMITS.documentBodyBytes, tooLarge: documentBodyTooLarge };
 
 // Own keys only: `in` would also accept inherited names such as `constructor` (a 500, not a 404).
 const isHumanAction = (action: string): action is keyof typeof ActionBodySchemas =>
@@ -102,7 +106,7 @@ export const routes: Route[] = [
     pattern: '/applications/:id/documents',
     methods: {
       POST: async (request) => {
-        const upload = validate(DocumentUploadSchema, jsonBody(request.event, false));
+        const upload = validate(DocumentUploadSchema, jsonBody(request.event, false, DOCUMENT_BODY_LIMIT));
         const document = await useCases.addDocument(
           deps,
           caller(request),
