@@ -10,6 +10,14 @@ function positiveNumber(name: string, fallback: number): number {
   return value;
 }
 
+function nonNegativeNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value >= 0)) throw new RangeError(`${name} must be a number ≥ 0, got "${raw}"`);
+  return value;
+}
+
 export function loadConfig(): DomainConfig {
   return {
     ...DEFAULT_CONFIG,
@@ -18,6 +26,7 @@ export function loadConfig(): DomainConfig {
     calendar: { holidays: calendarData.holidays, extraWorkingDays: calendarData.extraWorkingDays },
     signOffThresholdUsd: positiveNumber('SIGN_OFF_THRESHOLD_USD', DEFAULT_CONFIG.signOffThresholdUsd),
     licenceNumberPrefix: process.env.LICENCE_NUMBER_PREFIX || DEFAULT_CONFIG.licenceNumberPrefix,
+    usageTolerancePercent: nonNegativeNumber('USAGE_TOLERANCE_PERCENT', DEFAULT_CONFIG.usageTolerancePercent),
   };
 }
 

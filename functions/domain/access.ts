@@ -5,10 +5,17 @@ import type { Actor, UserActor } from './schemas.ts';
  * Who the caller is and what they may see. Claims arrive as API Gateway passes them from a
  * Cognito authorizer: every value a string, `cognito:groups` included.
  */
-export const ROLES = ['applicant', 'reviewer', 'senior-reviewer', 'auditor', 'operator'] as const;
+export const ROLES = ['applicant', 'reviewer', 'senior-reviewer', 'auditor', 'operator', 'customs'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const AUTHORITY_ROLES: readonly Role[] = ['reviewer', 'senior-reviewer', 'auditor', 'operator'];
+/** Groups of the authority (customs, the border agency, included): never combined with `applicant`. */
+export const AUTHORITY_ROLES: readonly Role[] = [
+  'reviewer',
+  'senior-reviewer',
+  'auditor',
+  'operator',
+  'customs',
+];
 
 /** Groups arrive as "a,b", "[a b]" or a JSON array string, depending on the authorizer. */
 export function parseGroups(raw: string | undefined): string[] {
@@ -67,6 +74,6 @@ export function checkPerformer(action: string, allowed: readonly Performer[], ac
 /** The single role by which an authority user appears to applicants. */
 export function displayRole(actor: Actor): string {
   if (actor.kind === 'system') return 'system';
-  const order: Role[] = ['senior-reviewer', 'reviewer', 'auditor', 'operator', 'applicant'];
+  const order: Role[] = ['senior-reviewer', 'reviewer', 'auditor', 'operator', 'customs', 'applicant'];
   return order.find((role) => actor.roles.includes(role)) ?? 'user';
 }

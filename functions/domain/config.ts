@@ -30,6 +30,8 @@ export interface DomainConfig {
   licenceNumberPrefix: string;
   /** Cases within this many working days of their due date go first in the queue. */
   queueUrgentWorkingDays: number;
+  /** Percent by which recorded usage may exceed a licensed quantity or value (default 0). */
+  usageTolerancePercent: number;
 }
 
 export const DEFAULT_CONFIG: DomainConfig = {
@@ -43,4 +45,5 @@ export const DEFAULT_CONFIG: DomainConfig = {
   appealDays: 28,
   licenceNumberPrefix: 'EXL',
   queueUrgentWorkingDays: 5,
+  usageTolerancePercent: 0,
 };

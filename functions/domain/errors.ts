@@ -77,11 +77,11 @@ export class MethodNotAllowedError extends DomainError {
   }
 }
 export class InvalidTransitionError extends DomainError {
-  constructor(action: string, status: string, allowedActions: string[]) {
+  constructor(action: string, status: string, allowedActions: string[], aggregate = 'application') {
     super(
       409,
       'INVALID_TRANSITION',
-      `Action "${action}" is not allowed while the application is ${status}.`,
+      `Action "${action}" is not allowed while the ${aggregate} is ${status}.`,
       [{ status, allowedActions }],
     );
   }
@@ -129,6 +129,31 @@ export class UnsupportedMediaTypeError extends DomainError {
 export class IncompleteError extends DomainError {
   constructor(message: string, details: ErrorDetail[]) {
     super(422, 'INCOMPLETE', message, details);
+  }
+}
+export class ExceedsLicenceError extends DomainError {
+  constructor(details: ErrorDetail[]) {
+    super(422, 'EXCEEDS_LICENCE', 'The shipment exceeds what remains on the licence.', details);
+  }
+}
+export class UsageIdReusedError extends DomainError {
+  constructor(message: string) {
+    super(422, 'USAGE_ID_REUSED', message);
+  }
+}
+export class OutsideValidityError extends DomainError {
+  constructor(message: string) {
+    super(422, 'OUTSIDE_VALIDITY', message);
+  }
+}
+export class AmendmentOpenError extends DomainError {
+  constructor(applicationId: string) {
+    super(409, 'AMENDMENT_OPEN', 'An amendment of this licence is already open.', [{ applicationId }]);
+  }
+}
+export class LicenceNotActiveError extends DomainError {
+  constructor(licenceNumber: string, status: string) {
+    super(409, 'LICENCE_NOT_ACTIVE', `Licence ${licenceNumber} is ${status}, not ACTIVE.`, [{ status }]);
   }
 }
 export class IdempotencyKeyReusedError extends DomainError {

@@ -1,4 +1,5 @@
-import type { GoodsItem } from './schemas.ts';
+import { displayRole } from './access.ts';
+import type { Actor, GoodsItem } from './schemas.ts';
 
 /** Redactions every aggregate's views share: commercial values for operators, names for applicants. */
 
@@ -28,4 +29,21 @@ export function withoutValues(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/**
+ * An audit event's actor and changes as an applicant sees them: applicants as they are, the
+ * workflow as `system`, authority users by role and never by name, in the changes too.
+ */
+export function asSeenByApplicant(
+  actor: Actor,
+  changes: Record<string, unknown>,
+): { actor: Actor | { kind: string; role?: string }; changes: Record<string, unknown> } {
+  if (actor.kind === 'system') return { actor: { kind: 'system' }, changes };
+  if (actor.roles.includes('applicant')) return { actor, changes };
+  const role = displayRole(actor);
+  return {
+    actor: { kind: 'user', role },
+    changes: anonymise(changes, actor.sub, role) as Record<string, unknown>,
+  };
 }

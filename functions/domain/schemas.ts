@@ -31,9 +31,9 @@ export const LIMITS = {
   listLimit: 100,
 } as const;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+export const text = (max: number) => z.string().trim().min(1).max(max);
 const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"');
-const isoDateTime = z.iso.datetime({ offset: true });
+export const isoDateTime = z.iso.datetime({ offset: true });
 
 export const ELEMENTS = [
   'SAMARIUM',
@@ -167,8 +167,8 @@ export type DocumentRecord = z.infer<typeof DocumentRecordSchema>;
 
 const questions = z.array(text(LIMITS.questionLength)).min(1).max(LIMITS.questions);
 const answers = z.array(text(LIMITS.answerLength)).min(1).max(LIMITS.questions);
-const conditions = z.array(text(LIMITS.conditionLength)).max(LIMITS.conditions);
-const note = text(LIMITS.note);
+export const conditions = z.array(text(LIMITS.conditionLength)).max(LIMITS.conditions);
+export const note = text(LIMITS.note);
 
 export const ActionBodySchemas = {
   'complete-details': z.strictObject({}),

@@ -128,7 +128,7 @@ export async function listApplications(
     return deps.repository.listAll({ ...query, submittedOnly: false });
   if (hasRole(actor, 'reviewer', 'senior-reviewer'))
     return deps.repository.listAll({ ...query, submittedOnly: true });
-  if (!actor.org) throw new ForbiddenError();
+  if (!hasRole(actor, 'applicant') || !actor.org) throw new ForbiddenError();
   return deps.repository.listByOrg(actor.org, query);
 }
 

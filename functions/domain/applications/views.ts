@@ -1,6 +1,6 @@
-import { displayRole, hasRole } from '../access.ts';
+import { hasRole } from '../access.ts';
 import type { DomainConfig } from '../config.ts';
-import { anonymise, withoutValue, withoutValues } from '../redaction.ts';
+import { asSeenByApplicant, withoutValue, withoutValues } from '../redaction.ts';
 import type { Actor, Application, AuditEvent, Lane } from '../schemas.ts';
 import { allowedActions } from './apply-action.ts';
 import { refreshClock } from './legal-clock.ts';
@@ -80,29 +80,17 @@ export function auditView(event: AuditEvent, actor: Actor): AuditEvent | Record<
   if (hasRole(actor, 'auditor', 'reviewer', 'senior-reviewer')) return event;
   if (hasRole(actor, 'operator')) return { ...event, changes: withoutValues(event.changes) };
   if (!hasRole(actor, 'applicant')) return event;
-  const isApplicantEvent = event.actor.kind === 'user' && event.actor.roles.includes('applicant');
-  const actorView =
-    event.actor.kind === 'system'
-      ? { kind: 'system' }
-      : isApplicantEvent
-        ? event.actor
-        : { kind: 'user', role: displayRole(event.actor) };
   const visible = Object.entries(event.changes)
     .filter(([key]) => !INTERNAL_CHANGES.has(key))
     .map(([key, value]) => [
       key,
       key === 'assignedTo' && value !== null ? 'reviewer' : key === 'lane' ? publicLane(value) : value,
     ]);
-  const changes = isApplicantEvent
-    ? Object.fromEntries(visible)
-    : (anonymise(Object.fromEntries(visible), event.actor.sub, displayRole(event.actor)) as Record<
-        string,
-        unknown
-      >);
+  const seen = asSeenByApplicant(event.actor, Object.fromEntries(visible));
   // A pending recommendation's reasons stay hidden until the decision.
   const reasons =
     event.toStatus === 'PENDING_SIGN_OFF'
       ? []
       : event.reasons.filter((reason) => !reason.includes('MATCH') && reason !== 'SCREENING_ERROR');
-  return { ...event, actor: actorView, changes, reasons };
+  return { ...event, ...seen, reasons };
 }

@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import {
+  ActorSchema,
+  conditions,
+  ELEMENTS,
+  EndUserSchema,
+  ExporterSchema,
+  FORMS,
+  isoDateTime,
+  LIMITS,
+  note,
+  PartySchema,
+  text,
+} from '../schemas.ts';
+import { LICENCE_ACTIONS, LICENCE_STATUSES } from './lifecycle.ts';
+
+/**
+ * The licence aggregate's shapes. Amounts are stored as integers (grams and cents) so that "used
+ * up" is exact; requests and responses carry kg and USD as decimals.
+ */
+export const LicenceStatusSchema = z.enum(LICENCE_STATUSES);
+export const LicenceActionSchema = z.enum(LICENCE_ACTIONS);
+
+/** Reason codes for a suspension or revocation, coded like denial reasons. */
+export const LICENCE_REASONS = [
+  'BREACH_OF_CONDITIONS',
+  'RISK_OF_DIVERSION',
+  'DENIED_PARTY',
+  'SANCTIONS',
+  'FALSE_INFORMATION',
+  'NATIONAL_SECURITY',
+  'OTHER',
+] as const;
+export type LicenceReason = (typeof LICENCE_REASONS)[number];
+
+const decimals = (places: number) => (value: number) => {
+  const [, fraction = ''] = String(value).split('.');
+  return /^\d+(\.\d+)?$/.test(String(value)) && fraction.length <= places;
+};
+/** kg with at most 3 decimals (whole grams). */
+export const quantityKg = z
+  .number()
+  .nonnegative()
+  .max(1e9)
+  .refine(decimals(3), 'at most 3 decimals (whole grams)');
+/** USD with at most 2 decimals (whole cents). */
+export const valueUsd = z
+  .number()
+  .nonnegative()
+  .max(1e12)
+  .refine(decimals(2), 'at most 2 decimals (whole cents)');
+
+const distinct = <T>(items: readonly T[]) => new Set(items).size === items.length;
+const reasons = z
+  .array(z.enum(LICENCE_REASONS))
+  .min(1)
+  .max(LICENCE_REASONS.length)
+  .refine(distinct, 'reasons must not repeat');
+
+export const USAGE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+export const LicenceActionBodySchemas = {
+  'record-usage': z.strictObject({
+    usageId: z.string().regex(USAGE_ID_PATTERN, 'letters, digits, "_", ".", ":", "-"; at most 128'),
+    shippedAt: isoDateTime,
+    declarationRef: text(64),
+    items: z
+      .array(
+        z.strictObject({
+          goodsIndex: z
+            .number()
+            .int()
+            .nonnegative()
+            .max(LIMITS.goods - 1),
+          quantityKg,
+          valueUsd,
+        }),
+      )
+      .min(1)
+      .max(LIMITS.goods)
+      .refine((items) => distinct(items.map((item) => item.goodsIndex)), 'each goods item at most once'),
+  }),
+  suspend: z.strictObject({ reasons, note: note.optional() }),
+  reinstate: z.strictObject({ note: note.optional() }),
+  revoke: z.strictObject({ reasons, note: note.optional() }),
+  surrender: z.strictObject({ reason: text(LIMITS.reason) }),
+  amend: z.strictObject({}),
+} as const;
+export type RequestableLicenceAction = keyof typeof LicenceActionBodySchemas;
+export type LicenceActionBody<A extends RequestableLicenceAction> = z.output<
+  (typeof LicenceActionBodySchemas)[A]
+>;
+
+export const LicenceListQuerySchema = z.strictObject({
+  status: LicenceStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.listLimit).default(20),
+  cursor: z.string().max(2048).optional(),
+});
+
+// --- Stored licence ---
+
+const amount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const LicenceGoodsSchema = z.strictObject({
+  description: z.string().max(LIMITS.description).optional(),
+  element: z.enum(ELEMENTS).optional(),
+  form: z.enum(FORMS).optional(),
+  controlCode: z.string().max(LIMITS.controlCode).optional(),
+  licensedGrams: amount,
+  licensedCents: amount,
+  usedGrams: amount,
+  usedCents: amount,
+});
+export type LicenceGoods = z.infer<typeof LicenceGoodsSchema>;
+
+const by = { by: z.string().max(LIMITS.name), byRole: z.string().max(LIMITS.name), at: isoDateTime };
+
+export const SuspensionSchema = z.strictObject({
+  reasons: z.array(z.enum(LICENCE_REASONS)).max(LICENCE_REASONS.length),
+  note: z.string().max(LIMITS.note).nullable(),
+  ...by,
+});
+export const EndedSchema = z.strictObject({
+  status: LicenceStatusSchema,
+  reasons: z.array(z.string().max(64)).max(LICENCE_REASONS.length),
+  note: z.string().max(LIMITS.note).nullable(),
+  ...by,
+});
+
+export const LicenceRecordSchema = z.strictObject({
+  licenceNumber: z.string().max(64),
+  applicationId: z.string().max(64),
+  orgId: z.string().max(LIMITS.name),
+  status: LicenceStatusSchema,
+  version: z.number().int().positive(),
+  issuedAt: isoDateTime,
+  updatedAt: isoDateTime,
+  validFrom: isoDateTime,
+  validTo: isoDateTime,
+  conditions,
+  exporter: ExporterSchema.partial(),
+  consignee: PartySchema,
+  endUser: EndUserSchema,
+  goods: z.array(LicenceGoodsSchema).min(1).max(LIMITS.goods),
+  suspension: SuspensionSchema.nullable(),
+  ended: EndedSchema.nullable(),
+  supersededBy: z.string().max(64).nullable(),
+  amends: z.string().max(64).nullable(),
+  /** The open variation application, while there is one. */
+  openAmendment: z.string().max(64).nullable(),
+  usageCount: z.number().int().nonnegative(),
+  /** 128 random bits, base64url: lets whoever holds the printed licence see its parties on /verify. */
+  verificationCode: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  /** The current signed document (compact JWS); set by the use case after each status change. */
+  signed: z.string().max(20_000).nullable(),
+  auditHeadHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type LicenceRecord = z.infer<typeof LicenceRecordSchema>;
+
+export const UsageRecordSchema = z.strictObject({
+  usageId: z.string().regex(USAGE_ID_PATTERN),
+  licenceNumber: z.string().max(64),
+  shippedAt: isoDateTime,
+  declarationRef: z.string().max(64),
+  items: z
+    .array(z.strictObject({ goodsIndex: z.number().int().nonnegative(), grams: amount, cents: amount }))
+    .max(LIMITS.goods),
+  recordedAt: isoDateTime,
+  recordedBy: z.string().max(LIMITS.name),
+  recordedByRole: z.string().max(LIMITS.name),
+  requestId: z.string().max(128),
+});
+export type UsageRecord = z.infer<typeof UsageRecordSchema>;
+
+export const LicenceAuditEventSchema = z.strictObject({
+  licenceNumber: z.string().max(64),
+  seq: z.number().int().positive(),
+  at: isoDateTime,
+  actor: ActorSchema,
+  action: LicenceActionSchema,
+  fromStatus: LicenceStatusSchema.nullable(),
+  toStatus: LicenceStatusSchema,
+  changes: z.record(z.string(), z.unknown()),
+  reasons: z.array(z.string().max(64)).max(20),
+  requestId: z.string().max(128),
+  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type LicenceAuditEvent = z.infer<typeof LicenceAuditEventSchema>;
