@@ -96,7 +96,8 @@ describe('draw-down properties', () => {
                 expect(item.usedGrams).toBeLessThanOrEqual(ceiling(item.licensedGrams, tolerance));
               expect(item.usedCents).toBeLessThanOrEqual(ceiling(item.licensedCents, tolerance));
             }
-            expect(flow.licence.status === 'EXHAUSTED').toBe(flow.licence.goods.every(usedUp));
+            const after: LicenceRecord = flow.licence;
+            expect(after.status === 'EXHAUSTED').toBe(flow.licence.goods.every(usedUp));
           }
         },
       ),
