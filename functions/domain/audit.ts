@@ -50,6 +50,34 @@ export function stripUndefined(value: Record<string, unknown>): Record<string, u
   return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }
 
+/** What one transition records, whatever the aggregate. */
+export interface Transition<A extends string, S extends string> {
+  action: A;
+  actor: Actor;
+  fromStatus: S | null;
+  toStatus: S;
+  changes: Record<string, unknown>;
+  reasons: string[];
+}
+
+/** Seals a transition as the next event of the aggregate's chain, under the aggregate's `key`. */
+export function sealTransition<K extends object, A extends string, S extends string>(
+  head: ChainHead,
+  key: K,
+  transition: Transition<A, S>,
+  { now, requestId }: { now: Date; requestId: string },
+) {
+  const { actor, changes, ...rest } = transition;
+  return sealNext(head, {
+    ...key,
+    ...rest,
+    at: now.toISOString(),
+    actor: auditActor(actor),
+    changes: stripUndefined(changes),
+    requestId,
+  });
+}
+
 export type ChainVerification =
   | { valid: true; events: number; headHash: string }
   | { valid: false; brokenAt: number; reason: string };

@@ -131,19 +131,14 @@ export class IncompleteError extends DomainError {
     super(422, 'INCOMPLETE', message, details);
   }
 }
-export class ExceedsLicenceError extends DomainError {
-  constructor(details: ErrorDetail[]) {
-    super(422, 'EXCEEDS_LICENCE', 'The shipment exceeds what remains on the licence.', details);
-  }
-}
-export class UsageIdReusedError extends DomainError {
-  constructor(message: string) {
-    super(422, 'USAGE_ID_REUSED', message);
-  }
-}
-export class OutsideValidityError extends DomainError {
-  constructor(message: string) {
-    super(422, 'OUTSIDE_VALIDITY', message);
+/** 422 for a usage the licence refuses: `EXCEEDS_LICENCE`, `USAGE_ID_REUSED` or `OUTSIDE_VALIDITY`. */
+export class UsageRefusedError extends DomainError {
+  constructor(
+    code: 'EXCEEDS_LICENCE' | 'USAGE_ID_REUSED' | 'OUTSIDE_VALIDITY',
+    message: string,
+    details: ErrorDetail[] = [],
+  ) {
+    super(422, code, message, details);
   }
 }
 export class AmendmentOpenError extends DomainError {

@@ -13,6 +13,7 @@ import {
 import type { Action, Status } from '#domain/applications/lifecycle.ts';
 import { requiredDocuments } from '#domain/applications/rules.ts';
 import { DEFAULT_CONFIG, type DomainConfig } from '#domain/config.ts';
+import { DomainError } from '#domain/errors.ts';
 import type {
   Actor,
   Application,
@@ -42,6 +43,17 @@ export const senior = (sub = 'sam'): UserActor => ({
 export const auditor = (sub = 'audrey'): UserActor => ({ kind: 'user', sub, org: null, roles: ['auditor'] });
 export const operator = (sub = 'oscar'): UserActor => ({ kind: 'user', sub, org: null, roles: ['operator'] });
 export const system = (fn = 'screen'): Actor => ({ kind: 'system', sub: `system:${fn}` });
+
+/** The DomainError `run` throws (any other outcome fails the test). */
+export const thrownBy = (run: () => unknown): DomainError => {
+  try {
+    run();
+  } catch (thrown) {
+    if (thrown instanceof DomainError) return thrown;
+    throw thrown;
+  }
+  throw new Error('expected a DomainError');
+};
 
 // --- Data -----------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 import { checkPerformer, displayRole, hasRole, mayPerform } from '../access.ts';
-import { auditActor, sealNext, stripUndefined } from '../audit.ts';
+import { sealTransition } from '../audit.ts';
 import type { DomainConfig } from '../config.ts';
 import { InvalidTransitionError, NotFoundError, PreconditionFailedError } from '../errors.ts';
 import type { Actor, Application } from '../schemas.ts';
@@ -129,17 +129,9 @@ function seal(
     ? stopClock(next.clock, context.now, context.config)
     : refreshClock(next.clock, context.now, context.config);
   const byApplicant = actor.kind === 'user' && hasRole(actor, 'applicant');
-  const event = sealNext(next, {
-    applicationId: next.applicationId,
-    at,
-    actor: auditActor(actor),
-    action,
-    fromStatus: previous?.status ?? null,
-    toStatus: next.status,
-    changes: stripUndefined(changes),
-    reasons,
-    requestId: context.requestId,
-  });
+  const fromStatus = previous?.status ?? null;
+  const transition = { action, actor, fromStatus, toStatus: next.status, changes, reasons };
+  const event = sealTransition(next, { applicationId: next.applicationId }, transition, context);
   const application: Application = {
     ...next,
     clock,

@@ -1,5 +1,5 @@
 import { checkPerformer, displayRole, mayPerform } from '../access.ts';
-import { auditActor, GENESIS_HASH, sealNext, stripUndefined } from '../audit.ts';
+import { GENESIS_HASH, sealTransition } from '../audit.ts';
 import type { DomainConfig } from '../config.ts';
 import {
   AmendmentOpenError,
@@ -7,7 +7,7 @@ import {
   NotFoundError,
   PreconditionFailedError,
   SeparationOfDutiesError,
-  UsageIdReusedError,
+  UsageRefusedError,
 } from '../errors.ts';
 import type { Actor, Application, UserActor } from '../schemas.ts';
 import { toCents, toGrams } from './amounts.ts';
@@ -112,11 +112,15 @@ const DEFINITIONS: { [A in ExistingAction]: Definition<A> } = {
     replay(_licence, { body, sameId }) {
       if (!sameId) return null;
       if (sameUsage(sameId, body)) return sameId;
-      throw new UsageIdReusedError(`Usage ${body.usageId} was already recorded with another body.`);
+      throw new UsageRefusedError(
+        'USAGE_ID_REUSED',
+        `Usage ${body.usageId} was already recorded with another body.`,
+      );
     },
     apply(licence, { body, sameDeclaration }, step) {
       if (sameDeclaration) {
-        throw new UsageIdReusedError(
+        throw new UsageRefusedError(
+          'USAGE_ID_REUSED',
           `Declaration ${body.declarationRef} is already recorded on this licence as usage ${sameDeclaration.usageId}.`,
         );
       }
@@ -337,17 +341,9 @@ function seal(
   context: LicenceContext,
 ): LicenceResult {
   const at = context.now.toISOString();
-  const event = sealNext(next, {
-    licenceNumber: next.licenceNumber,
-    at,
-    actor: auditActor(actor),
-    action,
-    fromStatus: previous?.status ?? null,
-    toStatus: next.status,
-    changes: stripUndefined(changes),
-    reasons,
-    requestId: context.requestId,
-  });
+  const fromStatus = previous?.status ?? null;
+  const transition = { action, actor, fromStatus, toStatus: next.status, changes, reasons };
+  const event = sealTransition(next, { licenceNumber: next.licenceNumber }, transition, context);
   const licence: LicenceRecord = { ...next, version: event.seq, updatedAt: at, auditHeadHash: event.hash };
   return usage ? { licence, event, usage } : { licence, event };
 }

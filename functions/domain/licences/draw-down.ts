@@ -1,4 +1,4 @@
-import { ExceedsLicenceError, OutsideValidityError, ValidationError } from '../errors.ts';
+import { UsageRefusedError, ValidationError } from '../errors.ts';
 import { toCents, toGrams, toKg, toUsd, withTolerance } from './amounts.ts';
 import type { LicenceActionBody, LicenceGoods, LicenceRecord } from './schemas.ts';
 
@@ -66,7 +66,9 @@ export function drawDown(
     next[shipped.goodsIndex] = { ...item, usedGrams, usedCents };
   }
   if (exceeded) {
-    throw new ExceedsLicenceError(
+    throw new UsageRefusedError(
+      'EXCEEDS_LICENCE',
+      'The shipment exceeds what remains on the licence.',
       items.map(({ goodsIndex }) => {
         const item = goods[goodsIndex];
         return { goodsIndex, ...(item ? remaining(item, tolerancePercent) : {}) };
@@ -79,11 +81,13 @@ export function drawDown(
 /** 422 OUTSIDE_VALIDITY: shipped in the future, outside validFrom–validTo, or the licence has run out. */
 export function checkValidity(licence: LicenceRecord, shippedAt: string, now: Date): void {
   const validTo = Date.parse(licence.validTo);
-  if (now.getTime() >= validTo) throw new OutsideValidityError(`The licence expired at ${licence.validTo}.`);
+  if (now.getTime() >= validTo)
+    throw new UsageRefusedError('OUTSIDE_VALIDITY', `The licence expired at ${licence.validTo}.`);
   const shipped = Date.parse(shippedAt);
-  if (shipped > now.getTime()) throw new OutsideValidityError('shippedAt is in the future.');
+  if (shipped > now.getTime()) throw new UsageRefusedError('OUTSIDE_VALIDITY', 'shippedAt is in the future.');
   if (shipped < Date.parse(licence.validFrom) || shipped >= validTo) {
-    throw new OutsideValidityError(
+    throw new UsageRefusedError(
+      'OUTSIDE_VALIDITY',
       `shippedAt is outside the validity ${licence.validFrom} – ${licence.validTo}.`,
     );
   }

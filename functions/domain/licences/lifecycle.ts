@@ -15,13 +15,9 @@ export const LICENCE_STATUSES = [
 ] as const;
 export type LicenceStatus = (typeof LICENCE_STATUSES)[number];
 
-export const FINAL_LICENCE_STATUSES: readonly LicenceStatus[] = [
-  'REVOKED',
-  'SURRENDERED',
-  'EXHAUSTED',
-  'EXPIRED',
-  'SUPERSEDED',
-];
+/** A licence is in force while ACTIVE or SUSPENDED; every other status is final. */
+const IN_FORCE: readonly LicenceStatus[] = ['ACTIVE', 'SUSPENDED'];
+export const FINAL_LICENCE_STATUSES = LICENCE_STATUSES.filter((status) => !IN_FORCE.includes(status));
 export const isEnded = (status: LicenceStatus): boolean => FINAL_LICENCE_STATUSES.includes(status);
 
 interface LicenceTransition {
@@ -30,8 +26,6 @@ interface LicenceTransition {
   readonly to: readonly LicenceStatus[];
   readonly by: readonly Performer[];
 }
-
-const IN_FORCE: readonly LicenceStatus[] = ['ACTIVE', 'SUSPENDED'];
 
 export const LICENCE_TRANSITIONS = {
   issue: { from: [], to: ['ACTIVE'], by: ['system'] },

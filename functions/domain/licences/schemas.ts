@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import {
-  ActorSchema,
-  conditions,
+  AuditEventSchema,
   ELEMENTS,
   EndUserSchema,
   ExporterSchema,
   FORMS,
   isoDateTime,
   LIMITS,
+  LicenceSchema,
   note,
   PartySchema,
   text,
@@ -126,17 +126,15 @@ export const EndedSchema = z.strictObject({
   ...by,
 });
 
-export const LicenceRecordSchema = z.strictObject({
-  licenceNumber: z.string().max(64),
-  applicationId: z.string().max(64),
-  orgId: z.string().max(LIMITS.name),
+/** The licence the approval wrote onto the application (number, validity, conditions), in force. */
+export const LicenceRecordSchema = LicenceSchema.omit({ goods: true }).extend({
   status: LicenceStatusSchema,
   version: z.number().int().positive(),
   issuedAt: isoDateTime,
+  /** The holder: the org of the application. */
+  orgId: z.string().max(LIMITS.name),
+  applicationId: z.string().max(64),
   updatedAt: isoDateTime,
-  validFrom: isoDateTime,
-  validTo: isoDateTime,
-  conditions,
   exporter: ExporterSchema.partial(),
   consignee: PartySchema,
   endUser: EndUserSchema,
@@ -171,18 +169,16 @@ export const UsageRecordSchema = z.strictObject({
 });
 export type UsageRecord = z.infer<typeof UsageRecordSchema>;
 
-export const LicenceAuditEventSchema = z.strictObject({
+/** The application audit event's format, under the licence's own key with the licence's actions and statuses. */
+export const LicenceAuditEventSchema = AuditEventSchema.omit({
+  applicationId: true,
+  action: true,
+  fromStatus: true,
+  toStatus: true,
+}).extend({
   licenceNumber: z.string().max(64),
-  seq: z.number().int().positive(),
-  at: isoDateTime,
-  actor: ActorSchema,
   action: LicenceActionSchema,
   fromStatus: LicenceStatusSchema.nullable(),
   toStatus: LicenceStatusSchema,
-  changes: z.record(z.string(), z.unknown()),
-  reasons: z.array(z.string().max(64)).max(20),
-  requestId: z.string().max(128),
-  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type LicenceAuditEvent = z.infer<typeof LicenceAuditEventSchema>;

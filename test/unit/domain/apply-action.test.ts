@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyAction, willIssueLicence } from '#domain/applications/apply-action.ts';
 import { GENESIS_HASH } from '#domain/audit.ts';
-import { DomainError } from '#domain/errors.ts';
 import { ApplicationSchema, type AuditEvent, LIMITS } from '#domain/schemas.ts';
 import {
   applicant,
@@ -17,17 +16,8 @@ import {
   system,
   T0,
   testConfig,
+  thrownBy,
 } from '../../support/applications.ts';
-
-const thrownBy = (run: () => unknown): DomainError => {
-  try {
-    run();
-  } catch (thrown) {
-    if (thrown instanceof DomainError) return thrown;
-    throw thrown;
-  }
-  throw new Error('expected a DomainError');
-};
 
 const DECLARATION = { declaration: { accurate: true as const, signedBy: 'Alice Applicant' } };
 const highValueDetails = () => completeDetails({ goods: highValueGoods() });

@@ -4,18 +4,8 @@ import { DomainError } from '#domain/errors.ts';
 import type { LicenceGoods, LicenceRecord } from '#domain/licences/schemas.ts';
 import { licenceView } from '#domain/licences/views.ts';
 import type { GoodsItem } from '#domain/schemas.ts';
-import { completeDetails, DAY_MS, operator, senior } from '../../../support/applications.ts';
+import { completeDetails, DAY_MS, operator, senior, thrownBy } from '../../../support/applications.ts';
 import { customs, LicenceFlow, licenceIn } from '../../../support/licences.ts';
-
-const refusal = (run: () => unknown): DomainError => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-};
 
 /** Restated from DESIGN.md: used up when the quantity (not for TECHNOLOGY) or the value is used up. */
 const usedUp = (item: LicenceGoods) =>
@@ -157,7 +147,7 @@ describe('draw-down rules', () => {
   it('refuses more than remains with 422 EXCEEDS_LICENCE and the remaining amounts per item', () => {
     const flow = licenceIn('ACTIVE');
     flow.ship(flow.holder, [{ goodsIndex: 0, quantityKg: 100, valueUsd: 1000 }]);
-    const error = refusal(() => flow.ship(flow.holder, [{ goodsIndex: 0, quantityKg: 20.6, valueUsd: 1 }]));
+    const error = thrownBy(() => flow.ship(flow.holder, [{ goodsIndex: 0, quantityKg: 20.6, valueUsd: 1 }]));
     expect(error).toMatchObject({
       status: 422,
       code: 'EXCEEDS_LICENCE',
@@ -168,7 +158,7 @@ describe('draw-down rules', () => {
   it('allows the tolerance on top of the licensed amount, and not a gram more', () => {
     const flow = licenceIn('ACTIVE', { tolerancePercent: 10 });
     expect(
-      refusal(() => flow.ship(flow.holder, [{ goodsIndex: 0, quantityKg: 132.551, valueUsd: 1 }])).code,
+      thrownBy(() => flow.ship(flow.holder, [{ goodsIndex: 0, quantityKg: 132.551, valueUsd: 1 }])).code,
     ).toBe('EXCEEDS_LICENCE');
     flow.ship(flow.holder, [{ goodsIndex: 0, quantityKg: 132.55, valueUsd: 1 }]);
     expect(flow.licence.status).toBe('EXHAUSTED');
@@ -208,7 +198,7 @@ describe('draw-down rules', () => {
   it('refuses shipments outside the validity (422 OUTSIDE_VALIDITY), also after validTo before the timer fires', () => {
     const flow = licenceIn('ACTIVE');
     const ship = (shippedAt: string) =>
-      refusal(() =>
+      thrownBy(() =>
         flow.apply(
           'record-usage',
           customs(),
@@ -230,7 +220,7 @@ describe('draw-down rules', () => {
   it('refuses usage on a suspended licence with 409 INVALID_TRANSITION', () => {
     const flow = licenceIn('SUSPENDED');
     expect(
-      refusal(() => flow.ship(customs(), [{ goodsIndex: 0, quantityKg: 1, valueUsd: 1 }])),
+      thrownBy(() => flow.ship(customs(), [{ goodsIndex: 0, quantityKg: 1, valueUsd: 1 }])),
     ).toMatchObject({
       status: 409,
       code: 'INVALID_TRANSITION',
@@ -263,7 +253,7 @@ describe('usage ids and declarations', () => {
     flow.advance(DAY_MS);
     flow.apply('record-usage', customs(), flow.usageInput(body('u-1', 'DEC-1')));
     expect(
-      refusal(() => flow.apply('record-usage', customs(), flow.usageInput(body('u-1', 'DEC-1', 2)))),
+      thrownBy(() => flow.apply('record-usage', customs(), flow.usageInput(body('u-1', 'DEC-1', 2)))),
     ).toMatchObject({
       status: 422,
       code: 'USAGE_ID_REUSED',
@@ -275,7 +265,7 @@ describe('usage ids and declarations', () => {
     flow.advance(DAY_MS);
     flow.apply('record-usage', flow.holder, flow.usageInput(body('holder-1', 'DEC-7')));
     expect(
-      refusal(() => flow.apply('record-usage', customs(), flow.usageInput(body('customs-1', 'DEC-7')))),
+      thrownBy(() => flow.apply('record-usage', customs(), flow.usageInput(body('customs-1', 'DEC-7')))),
     ).toMatchObject({
       code: 'USAGE_ID_REUSED',
     });
