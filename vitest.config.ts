@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          globalSetup: ['test/setup/dynamodb-local.ts'],
+          globalSetup: ['test/setup/dynamodb-local.ts', 'test/setup/console-build.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

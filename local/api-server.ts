@@ -23,6 +23,8 @@ export interface ApiServerOptions {
   keys: SigningKeys;
   /** Exact paths served without a token (e.g. `/health`); default none. */
   publicPaths?: string[];
+  /** Path prefixes served without a token (e.g. `/assets/` of the console); default none. */
+  publicPrefixes?: string[];
 }
 
 export interface ApiServer {
@@ -95,7 +97,9 @@ async function serve(
   try {
     if (declaredLength(request) > MAX_REQUEST_BYTES) return rejectTooLarge(request, response, info);
 
-    const isPublic = (options.publicPaths ?? []).includes(path);
+    const isPublic =
+      (options.publicPaths ?? []).includes(path) ||
+      (options.publicPrefixes ?? []).some((prefix) => path.startsWith(prefix));
     const auth = isPublic ? undefined : await authorize(request.headers.authorization, options.keys);
     if (auth && 'refusal' in auth) {
       return rejectEarly(request, response, info, 401, 'UNAUTHORIZED', auth.refusal);

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { clock } from '../functions/adapters/clock.ts';
 import { tableNamesFromEnv } from '../functions/adapters/table-definitions.ts';
 import { startApiServer } from './api-server.ts';
+import { CONSOLE_PATHS, CONSOLE_PREFIXES, withConsole } from './console.ts';
 import { createTablesIfMissing } from './create-tables.ts';
 import { assertNoLiveOwner, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadOrCreateSigningKeys, localDataDir } from './jwt.ts';
@@ -112,11 +113,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler } = await import('../functions/handlers/api.ts');
     // The operators' page (local only) is served on the same port ahead of the API, without a token.
     const { OPS_PATHS, withOpsPage } = await import('./ops-page.ts');
+    // So is the web console (static files, and the demo users' sign-in).
     const api = await startApiServer({
       port: options.port,
-      handler: withOpsPage(handler),
+      handler: withConsole(withOpsPage(handler), keys),
       keys,
-      publicPaths: ['/health', ...OPS_PATHS],
+      publicPaths: ['/health', ...OPS_PATHS, ...CONSOLE_PATHS],
+      publicPrefixes: [...CONSOLE_PREFIXES],
     });
     stoppers.push(api.stop);
     return { url: api.url, ...(sfnEndpoint && { sfnEndpoint }), stop };

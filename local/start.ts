@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ensureConsoleBuilt } from './console.ts';
 import { JAVA_REQUIRED_MESSAGE } from './dynamodb-local.ts';
 import { localDataDir } from './jwt.ts';
 import { type LocalStack, scaledClockRefusal, startLocalStack } from './stack.ts';
@@ -38,6 +39,8 @@ const shutdown = () => {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
 
 try {
+  // A fresh clone has no web/dist yet; an edited console is rebuilt.
+  if (await ensureConsoleBuilt()) console.log('built the web console (web/dist)');
   stack = await startLocalStack({
     port: port('PORT', 3000),
     dynamodbPort: port('DYNAMODB_PORT', 8000),

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { ROLES } from './access.ts';
 import { ACTIONS, STATUSES } from './applications/lifecycle.ts';
+import {
+  CONTENT_TYPES,
+  DENIAL_REASONS,
+  DOCUMENT_TYPES,
+  ELEMENTS,
+  END_USER_TYPES,
+  FLAG_CODES,
+  FORMS,
+  LANES,
+} from './codes.ts';
 
 /**
  * zod schemas: the single source of request validation, stored shapes and TypeScript types.
@@ -35,43 +45,7 @@ export const text = (max: number) => z.string().trim().min(1).max(max);
 const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "DE"');
 export const isoDateTime = z.iso.datetime({ offset: true });
 
-export const ELEMENTS = [
-  'SAMARIUM',
-  'GADOLINIUM',
-  'TERBIUM',
-  'DYSPROSIUM',
-  'LUTETIUM',
-  'SCANDIUM',
-  'YTTRIUM',
-  'OTHER',
-] as const;
-export const FORMS = ['METAL', 'OXIDE', 'ALLOY', 'COMPOUND', 'MAGNET', 'TECHNOLOGY'] as const;
-export const END_USER_TYPES = ['COMMERCIAL', 'GOVERNMENT', 'MILITARY', 'RESEARCH', 'INDIVIDUAL'] as const;
-export const DOCUMENT_TYPES = [
-  'CONTRACT',
-  'END_USER_CERTIFICATE',
-  'END_USE_STATEMENT',
-  'TECHNICAL_DESCRIPTION',
-  'RFI_RESPONSE',
-  'OTHER',
-] as const;
-export const CONTENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg'] as const;
-export const DENIAL_REASONS = [
-  'MILITARY_END_USE',
-  'DENIED_PARTY',
-  'RISK_OF_DIVERSION',
-  'INSUFFICIENT_END_USE_ASSURANCE',
-  'INCOMPLETE_INFORMATION',
-  'NATIONAL_SECURITY',
-  'OTHER',
-] as const;
-export const LANES = ['EXPEDITED', 'STANDARD', 'ENHANCED'] as const;
-export const FLAG_CODES = [
-  'POTENTIAL_DENIED_PARTY_MATCH',
-  'DENIED_PARTY_MATCH',
-  'SCREENING_ERROR',
-  'RFI_OVERDUE',
-] as const;
+export { CONTENT_TYPES, DENIAL_REASONS, DOCUMENT_TYPES, ELEMENTS, END_USER_TYPES, FLAG_CODES, FORMS, LANES };
 
 export const StatusSchema = z.enum(STATUSES);
 export const RoleSchema = z.enum(ROLES);
