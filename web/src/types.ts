@@ -2,9 +2,11 @@
  * Response types of the REST API, taken from the server's own definitions (zod schemas and views)
  * through type-only imports: nothing of zod reaches the bundle.
  */
-export type { ChainVerification } from '#domain/audit.ts';
+
 export type { Role } from '#domain/access.ts';
 export type { Action, Status } from '#domain/applications/lifecycle.ts';
+export type { ApplicationView as Application } from '#domain/applications/views.ts';
+export type { ChainVerification } from '#domain/audit.ts';
 export type { ExecutionEvent, ExecutionInfo } from '#domain/ports.ts';
 export type {
   AuditEvent,
@@ -14,7 +16,6 @@ export type {
   InformationRequest,
   LegalClock,
 } from '#domain/schemas.ts';
-export type { ApplicationView as Application } from '#domain/applications/views.ts';
 
 export interface Page<T> {
   items: T[];
