@@ -30,6 +30,7 @@ export interface LocalStackOptions {
   port: number;
   dynamodbPort: number;
   dataDir: string;
+  /** DynamoDB Local's data and the execution records in memory, instead of under `dataDir`. */
   inMemory: boolean;
   /** Use an already running DynamoDB (tests share one) instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
@@ -162,6 +163,7 @@ async function startWorkflow(
     ],
     lambdas: workflowLambdas(),
     clock,
+    ...(options.inMemory ? {} : { dataDir: join(options.dataDir, 'stepfunctions') }),
   });
   stoppers.push(stepFunctions.stop);
   process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;

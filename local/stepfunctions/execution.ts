@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '#adapters/clock.ts';
 import { StatesRuntimeError } from './errors.ts';
+import type { ExecutionRecord } from './execution-files.ts';
 import type { HistoryEntry } from './history.ts';
 import type { InterpreterContext, InterpreterEvent, JsonValue, TaskHandler } from './interpreter-types.ts';
 import { PendingStep } from './pending-step.ts';
@@ -24,7 +25,12 @@ export interface ExecutionEnvironment {
   taskTokens: Map<string, TokenTask>;
   timeoutError: () => Error;
   logger: Logger;
+  /** Called after every change of status or history (to keep the record across restarts). */
+  onChange?: (execution: Execution) => void;
 }
+
+/** Why an execution that was still running when the endpoint stopped (or crashed) ended. */
+export const INTERRUPTED_CAUSE = 'The local Step Functions endpoint stopped while the execution was running.';
 
 interface Outcome {
   output?: string;
@@ -62,8 +68,58 @@ export class Execution implements StepHost {
     readonly input: string,
     readonly stateMachine: LocalStateMachine,
     private readonly environment: ExecutionEnvironment,
+    startDate?: Date,
   ) {
-    this.startDate = environment.clock.now();
+    this.startDate = startDate ?? environment.clock.now();
+  }
+
+  /**
+   * An execution of an earlier run of the endpoint, as recorded; one that was still RUNNING (the
+   * endpoint crashed before it could record the abort) ends ABORTED now.
+   */
+  static restore(
+    record: ExecutionRecord,
+    machine: LocalStateMachine,
+    environment: ExecutionEnvironment,
+  ): Execution {
+    const { seq, name, input } = record;
+    const execution = new Execution(
+      seq,
+      machine.executionArn(name),
+      name,
+      input,
+      machine,
+      environment,
+      new Date(record.startDate),
+    );
+    for (const { type, timestamp, details } of record.history) {
+      execution.history.push({ type, timestamp: new Date(timestamp), ...(details && { details }) });
+    }
+    execution.status = record.status;
+    execution.stopDate = record.stopDate === undefined ? undefined : new Date(record.stopDate);
+    ({ output: execution.output, error: execution.error, cause: execution.cause } = record);
+    execution.finish('ABORTED', 'ExecutionAborted', { cause: INTERRUPTED_CAUSE });
+    return execution;
+  }
+
+  /** What `restore` reads back. */
+  toRecord(): ExecutionRecord {
+    return {
+      seq: this.seq,
+      name: this.name,
+      input: this.input,
+      status: this.status,
+      startDate: this.startDate.toISOString(),
+      ...(this.stopDate && { stopDate: this.stopDate.toISOString() }),
+      ...(this.output !== undefined && { output: this.output }),
+      ...(this.error !== undefined && { error: this.error }),
+      ...(this.cause !== undefined && { cause: this.cause }),
+      history: this.history.map(({ type, timestamp, details }) => ({
+        type,
+        timestamp: timestamp.toISOString(),
+        ...(details && { details }),
+      })),
+    };
   }
 
   get clock(): Clock {
@@ -111,6 +167,7 @@ export class Execution implements StepHost {
 
   record(type: string, details?: Record<string, unknown>): void {
     this.history.push({ type, timestamp: this.clock.now(), ...(details && { details }) });
+    this.environment.onChange?.(this);
   }
 
   openStep(): PendingStep {

@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '#adapters/clock.ts';
+import type { Execution } from './execution.ts';
+import { ExecutionFiles } from './execution-files.ts';
 import { serveJsonProtocol } from './json-protocol-server.ts';
 import { StepFunctionsService } from './service.ts';
 import { LocalStateMachine, type StateMachineConfig } from './state-machine.ts';
@@ -23,6 +25,11 @@ export interface LocalStepFunctionsOptions {
   region?: string;
   /** Default 000000000000. */
   accountId?: string;
+  /**
+   * Keeps execution records and histories here across restarts (an execution still running at
+   * shutdown is recorded as ABORTED); without it they live in memory.
+   */
+  dataDir?: string;
 }
 
 export interface LocalStepFunctions {
@@ -35,7 +42,8 @@ export interface LocalStepFunctions {
 
 /**
  * A local AWS Step Functions endpoint running ASL definitions on the aws-local-stepfunctions
- * interpreter, with AWS semantics for Lambda tasks, task tokens and timeouts. Executions live in memory.
+ * interpreter, with AWS semantics for Lambda tasks, task tokens and timeouts. Executions live in
+ * memory, or are kept under `dataDir`.
  */
 export async function startLocalStepFunctions(
   options: LocalStepFunctionsOptions,
@@ -50,13 +58,19 @@ export async function startLocalStepFunctions(
   if (arnsByName.size < machines.length) throw new Error('State machine names must be unique');
 
   const logger = new Logger({ serviceName: 'local-stepfunctions' });
+  const files = options.dataDir === undefined ? undefined : new ExecutionFiles(options.dataDir, logger);
   const service = new StepFunctionsService(machines, {
     clock: options.clock,
     region,
     lambdas: options.lambdas,
     timeoutError: await statesTimeoutErrorFactory(),
     logger,
+    ...(files && {
+      onChange: (execution: Execution) =>
+        files.changed(execution.stateMachine.name, execution.name, () => execution.toRecord()),
+    }),
   });
+  if (files) for (const machine of machines) service.restore(machine, await files.load(machine.name));
   const server = await serveJsonProtocol(
     options.host ?? '127.0.0.1',
     options.port,
@@ -67,6 +81,7 @@ export async function startLocalStepFunctions(
     endpoint: server.endpoint,
     stop: async () => {
       service.stopAll();
+      await files?.flush();
       await server.close();
     },
     stateMachineArn: (name) => {

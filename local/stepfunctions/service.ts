@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ServiceError } from './errors.ts';
-import { Execution, type ExecutionEnvironment } from './execution.ts';
+import { Execution, type ExecutionEnvironment, INTERRUPTED_CAUSE } from './execution.ts';
+import type { ExecutionRecord } from './execution-files.ts';
 import { toEpochSeconds, toHistoryEvent } from './history.ts';
 import type { JsonValue } from './interpreter-types.ts';
 import { MAX_PAGE_SIZE, paginate } from './pagination.ts';
@@ -61,7 +62,7 @@ const SendTaskHeartbeatRequest = z.object({ taskToken: TaskToken });
 const StateMachineRequest = z.object({ stateMachineArn: Arn });
 const ListStateMachinesRequest = z.object(Page);
 
-/** The Step Functions API over the registered state machines and in-memory executions. */
+/** The Step Functions API over the registered state machines and their executions. */
 export class StepFunctionsService {
   readonly operations: Readonly<Record<string, Operation>> = {
     StartExecution: (request) => this.startExecution(parse(StartExecutionRequest, request)),
@@ -80,6 +81,8 @@ export class StepFunctionsService {
   private readonly stateMachines: ReadonlyMap<string, LocalStateMachine>;
   private readonly executions = new Map<string, Execution>();
   private readonly taskTokens = new Map<string, TokenTask>();
+  /** Creation order, the key of `ListExecutions` pages; restored executions keep theirs. */
+  private nextSeq = 1;
 
   constructor(
     stateMachines: readonly LocalStateMachine[],
@@ -90,7 +93,20 @@ export class StepFunctionsService {
 
   /** Aborts every running execution (on shutdown); this settles their steps and cancels their timers. */
   stopAll(): void {
-    for (const execution of this.executions.values()) execution.stop();
+    for (const execution of this.executions.values()) execution.stop(undefined, INTERRUPTED_CAUSE);
+  }
+
+  /** Takes in the executions of an earlier run (`Execution.restore`), before any new one starts. */
+  restore(machine: LocalStateMachine, records: readonly ExecutionRecord[]): void {
+    for (const record of records) {
+      const execution = Execution.restore(record, machine, this.executionEnvironment());
+      this.executions.set(execution.arn, execution);
+      this.nextSeq = Math.max(this.nextSeq, record.seq + 1);
+    }
+  }
+
+  private executionEnvironment(): ExecutionEnvironment {
+    return { ...this.environment, taskTokens: this.taskTokens };
   }
 
   private startExecution(request: z.infer<typeof StartExecutionRequest>) {
@@ -112,11 +128,9 @@ export class StepFunctionsService {
     }
     const execution =
       existing ??
-      new Execution(this.executions.size + 1, executionArn, name, input, machine, {
-        ...this.environment,
-        taskTokens: this.taskTokens,
-      });
+      new Execution(this.nextSeq, executionArn, name, input, machine, this.executionEnvironment());
     if (existing === undefined) {
+      this.nextSeq += 1;
       this.executions.set(executionArn, execution);
       execution.start();
     }

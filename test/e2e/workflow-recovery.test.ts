@@ -16,7 +16,7 @@ import {
 } from '../support/stack.ts';
 
 /**
- * Restarts: the local executions live in memory, DynamoDB does not. After a restart the stream
+ * Restarts of a stack whose executions live in memory (`--in-memory`), while DynamoDB keeps its data. After a restart the stream
  * poller resumes from its checkpoint and the reconciler starts the missing executions from the
  * persisted statuses, so every application finishes its lifecycle, with nothing lost or repeated.
  */

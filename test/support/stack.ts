@@ -24,14 +24,17 @@ export interface WorkflowStack {
   dispose(): Promise<void>;
 }
 
-export async function startWorkflowStack(tablePrefix: string): Promise<WorkflowStack> {
+export async function startWorkflowStack(
+  tablePrefix: string,
+  { inMemory = true }: { inMemory?: boolean } = {},
+): Promise<WorkflowStack> {
   const dataDir = await mkdtemp(join(tmpdir(), `licence-${tablePrefix}-`));
   const ports = { port: await freePort(), sfnPort: await freePort() };
   const options = {
     ...ports,
     dynamodbPort: 0,
     dataDir,
-    inMemory: true,
+    inMemory,
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     tablePrefix,
   };
@@ -67,11 +70,11 @@ export interface WorkflowFixture {
  * Starts a workflow stack with the personas before the calling test file's tests (hooks registered
  * after this call run after it) and disposes of it after them.
  */
-export function useWorkflowStack(tablePrefix: string): WorkflowFixture {
+export function useWorkflowStack(tablePrefix: string, options: { inMemory?: boolean } = {}): WorkflowFixture {
   let stack: WorkflowStack | undefined;
   let people: Personas | undefined;
   beforeAll(async () => {
-    stack = await startWorkflowStack(tablePrefix);
+    stack = await startWorkflowStack(tablePrefix, options);
     people = await personas(stack);
   });
   afterAll(() => stack?.dispose());
