@@ -278,6 +278,17 @@ export const SubmissionSchema = z.strictObject({
   declaration: z.strictObject({ accurate: z.literal(true), signedBy: z.string().max(LIMITS.name) }),
 });
 
+/** The latest recommendation a senior reviewer sent back to review (`sign-off` with `agree: false`). */
+export const ReturnedRecommendationSchema = z.strictObject({
+  recommendation: RecommendationSchema,
+  /** The sign-off's note: why it went back. */
+  note: z.string().max(LIMITS.note).nullable(),
+  returnedBy: z.string().max(LIMITS.name),
+  returnedByRole: z.string().max(LIMITS.name),
+  returnedAt: isoDateTime,
+});
+export type ReturnedRecommendation = z.infer<typeof ReturnedRecommendationSchema>;
+
 export const ApplicationSchema = DetailsSchema.extend({
   applicationId: z.string().max(64),
   orgId: z.string().max(LIMITS.name),
@@ -294,6 +305,8 @@ export const ApplicationSchema = DetailsSchema.extend({
   clock: LegalClockSchema,
   informationRequests: z.array(InformationRequestSchema).max(LIMITS.informationRequests),
   recommendation: RecommendationSchema.nullable(),
+  // Items stored before this field existed read as null.
+  lastReturn: ReturnedRecommendationSchema.nullable().default(null),
   decision: DecisionSchema.nullable(),
   licence: LicenceSchema.nullable(),
   submission: SubmissionSchema.nullable(),
@@ -301,6 +314,39 @@ export const ApplicationSchema = DetailsSchema.extend({
   auditHeadHash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Application = z.infer<typeof ApplicationSchema>;
+
+// --- Views (what the API answers) ---
+
+export const ClockViewSchema = LegalClockSchema.extend({
+  overdue: z.boolean().meta({ description: 'Past `dueAt` (at the stop, once stopped).' }),
+  workingDaysLeft: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Working days of the limit left (negative once past it); null before submission.' }),
+});
+export type ClockView = z.infer<typeof ClockViewSchema>;
+
+export const WARNING_CODES = ['MILITARY_END_USE'] as const;
+export const WarningSchema = z.strictObject({
+  code: z.enum(WARNING_CODES),
+  path: z.string().max(64),
+  message: z.string().max(LIMITS.reason),
+});
+export type Warning = z.infer<typeof WarningSchema>;
+
+/** An application as the API answers it (per-role redactions in views.ts). */
+export const ApplicationViewSchema = ApplicationSchema.omit({ auditHeadHash: true }).extend({
+  clock: ClockViewSchema,
+  allowedActions: z.array(ActionSchema).meta({ description: 'What the caller may do now.' }),
+});
+export type ApplicationView = z.infer<typeof ApplicationViewSchema>;
+
+/** The answer to an action: the application after it, and warnings when there are any. */
+export const ActionResponseSchema = ApplicationViewSchema.extend({
+  warnings: z.array(WarningSchema).max(10).optional(),
+});
+export type ActionResponse = z.infer<typeof ActionResponseSchema>;
 
 // --- Audit ---
 

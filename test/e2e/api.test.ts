@@ -423,6 +423,46 @@ describe('errors and their precedence', () => {
 });
 
 describe('views', () => {
+  it('warns at complete-details that military end users are not approved, and still moves on', async () => {
+    const details = completeDetails();
+    const created = await alice.post('/applications', {
+      ...details,
+      endUser: { ...details.endUser, type: 'MILITARY' },
+    });
+    const completed = await alice.post(
+      `/applications/${created.body.applicationId}/actions/complete-details`,
+    );
+    expect(completed.status).toBe(200);
+    expect(completed.body).toMatchObject({
+      status: 'END_USER_DOCS',
+      warnings: [
+        { code: 'MILITARY_END_USE', path: 'endUser.type', message: expect.stringMatching(/not approved/) },
+      ],
+    });
+    const civil = await alice.post('/applications', details);
+    const plain = await alice.post(`/applications/${civil.body.applicationId}/actions/complete-details`);
+    expect(plain.body).not.toHaveProperty('warnings');
+  });
+
+  it('shows the returned recommendation and its note to reviewers only, and the clock verdict to all', async () => {
+    const id = await underReview();
+    await rita.post(`/applications/${id}/actions/claim`);
+    await rita.post(`/applications/${id}/actions/deny`, { reasons: ['OTHER'], note: 'Unclear end use.' });
+    await sam.post(`/applications/${id}/actions/sign-off`, {
+      agree: false,
+      note: 'Ask the applicant first.',
+    });
+    const reviewerView = (await rita.get(`/applications/${id}`)).body;
+    expect(reviewerView.lastReturn).toMatchObject({
+      note: 'Ask the applicant first.',
+      returnedBy: 'sam',
+      recommendation: { outcome: 'DENIED', note: 'Unclear end use.' },
+    });
+    const applicantView = (await alice.get(`/applications/${id}`)).body;
+    expect(applicantView.lastReturn).toBeNull();
+    expect(applicantView.clock).toMatchObject({ overdue: false, workingDaysLeft: 45 });
+  });
+
   it('shows the applicant authority actors by role and hides internal notes and screening details', async () => {
     const id = await submitted();
     const { deps } = await import('#handlers/api/routes.ts');

@@ -10,6 +10,7 @@ import type {
   Flag,
   FlagCode,
   UserActor,
+  Warning,
 } from '../schemas.ts';
 import type { Action, Status } from './lifecycle.ts';
 
@@ -68,6 +69,8 @@ export interface ActionResult {
   event: AuditEvent | null;
   /** For timer actions that fired early: when the rule can apply. */
   wakeAt?: string;
+  /** What the caller should know although the action succeeded (e.g. a certain refusal ahead). */
+  warnings?: Warning[];
 }
 
 /** What one action changes: the next state, the audit event's `changes` and its reason codes. */
@@ -75,6 +78,7 @@ export interface Change {
   next: Application;
   changes: Record<string, unknown>;
   reasons?: string[];
+  warnings?: Warning[];
 }
 
 /** A change; `{ wakeAt }` for a timer that fired before its time; null when nothing changes. */

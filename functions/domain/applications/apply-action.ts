@@ -118,7 +118,7 @@ export function applyAction<A extends Action>(
 /** Bumps the version, stamps times, stops the clock at a final status and seals the event. */
 function seal(
   previous: Application | null,
-  { next, changes, reasons = [] }: Change,
+  { next, changes, reasons = [], warnings = [] }: Change,
   action: Action,
   actor: Actor,
   context: ActionContext,
@@ -140,5 +140,5 @@ function seal(
     lastActivityAt: byApplicant ? at : next.lastActivityAt,
     auditHeadHash: event.hash,
   };
-  return { application, event };
+  return warnings.length > 0 ? { application, event, warnings } : { application, event };
 }

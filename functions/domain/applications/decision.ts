@@ -43,8 +43,15 @@ export const DECISION = {
       const recommendation = application.recommendation;
       if (!recommendation) throw new InvalidTransitionError('sign-off', application.status, []);
       if (!body.agree) {
+        const lastReturn = {
+          recommendation,
+          note: body.note ?? null,
+          returnedBy: step.sub,
+          returnedByRole: step.role,
+          returnedAt: step.at,
+        };
         return {
-          next: withStatus(application, 'UNDER_REVIEW', { recommendation: null }),
+          next: withStatus(application, 'UNDER_REVIEW', { recommendation: null, lastReturn }),
           changes: { agree: false, note: body.note ?? null, returnedRecommendation: recommendation },
         };
       }

@@ -12,7 +12,7 @@ import {
 import type { ActionContext, ActionDefinitions, Change } from './actions.ts';
 import { withStatus } from './actions.ts';
 import { NOT_STARTED_CLOCK, startClock } from './legal-clock.ts';
-import { missingDetails, missingDocuments } from './rules.ts';
+import { missingDetails, missingDocuments, policyWarnings } from './rules.ts';
 import { abandonDueAt } from './timers.ts';
 
 /** The applicant's drafting actions up to the submission, withdrawal and the draft's abandonment. */
@@ -39,6 +39,7 @@ export function create(actor: Actor, details: Details, context: ActionContext): 
     clock: NOT_STARTED_CLOCK(context.config),
     informationRequests: [],
     recommendation: null,
+    lastReturn: null,
     decision: null,
     licence: null,
     submission: null,
@@ -86,7 +87,11 @@ export const DRAFTING = {
     apply(application) {
       const missing = missingDetails(application);
       if (missing.length > 0) throw new IncompleteError('Some required details are missing.', missing);
-      return { next: withStatus(application, 'END_USER_DOCS'), changes: {} };
+      return {
+        next: withStatus(application, 'END_USER_DOCS'),
+        changes: {},
+        warnings: policyWarnings(application),
+      };
     },
   },
   reopen: {

@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import type { Calendar, DomainConfig } from '../config.ts';
-import type { LegalClock, Pause } from '../schemas.ts';
+import type { ClockView, LegalClock, Pause } from '../schemas.ts';
 
 /**
  * The legal clock in working days, counted in the authority's time zone.
@@ -152,6 +152,19 @@ export function refreshClock(clock: LegalClock, now: Date, config: ClockCalendar
     ...clock,
     workingDaysElapsed: workingDaysElapsed(clock, now, config),
     dueAt: dueAt(clock, now, config),
+  };
+}
+
+/** The clock as views show it at `now`: refreshed, with `overdue` and the working days left. */
+export function clockView(clock: LegalClock, now: Date, config: ClockCalendar): ClockView {
+  const refreshed = refreshClock(clock, now, config);
+  if (!refreshed.startedAt || !refreshed.dueAt)
+    return { ...refreshed, overdue: false, workingDaysLeft: null };
+  const at = refreshed.stoppedAt ? Date.parse(refreshed.stoppedAt) : now.getTime();
+  return {
+    ...refreshed,
+    overdue: at > Date.parse(refreshed.dueAt),
+    workingDaysLeft: refreshed.workingDaysLimit - refreshed.workingDaysElapsed,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { DomainConfig } from '../config.ts';
 import type { ErrorDetail } from '../errors.ts';
-import type { Application, Details, DocumentType, Flag, Lane } from '../schemas.ts';
+import type { Application, Details, DocumentType, Flag, Lane, Warning } from '../schemas.ts';
 
 /** Business rules that are not transitions: completeness, sign-off, lanes. */
 
@@ -32,6 +32,23 @@ export function missingDetails(details: Details): ErrorDetail[] {
   need('endUse.description', details.endUse?.description);
   need('endUse.military', details.endUse?.military);
   return missing;
+}
+
+/**
+ * Warnings at `complete-details`: the published policy refuses military end users and end uses at
+ * screening, after the documents are in; say so before anyone uploads them.
+ */
+export function policyWarnings(details: Details): Warning[] {
+  const message =
+    'Applications for military end users are not approved: this application will be refused at screening.';
+  const warnings: Warning[] = [];
+  if (details.endUser?.type === 'MILITARY') {
+    warnings.push({ code: 'MILITARY_END_USE', path: 'endUser.type', message });
+  }
+  if (details.endUse?.military === true) {
+    warnings.push({ code: 'MILITARY_END_USE', path: 'endUse.military', message });
+  }
+  return warnings;
 }
 
 export function requiredDocuments(details: Details, config: DomainConfig): DocumentType[] {

@@ -3,16 +3,8 @@ import { type ChainVerification, GENESIS_HASH, verifyChain } from '../audit.ts';
 import { commitGuarded, type Dependencies, type RequestMeta, retryOnConflict } from '../dependencies.ts';
 import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors.ts';
 import type { ListQuery, Page, StoredApplication } from '../ports.ts';
-import type {
-  Actor,
-  Application,
-  AuditEvent,
-  Details,
-  DocumentRecord,
-  DocumentUpload,
-  UserActor,
-} from '../schemas.ts';
-import { type ActionInputs, applyAction, willIssueLicence } from './apply-action.ts';
+import type { Actor, Application, Details, DocumentRecord, DocumentUpload, UserActor } from '../schemas.ts';
+import { type ActionInputs, type ActionResult, applyAction, willIssueLicence } from './apply-action.ts';
 import { checkDocumentContent } from './documents.ts';
 import { workingDaysElapsed } from './legal-clock.ts';
 import type { Action, SystemAction } from './lifecycle.ts';
@@ -62,7 +54,7 @@ export async function performAction<A extends Action>(
   action: A,
   input: ActionInputs[A],
   meta: RequestMeta,
-): Promise<{ application: Application; event: AuditEvent | null; wakeAt?: string }> {
+): Promise<ActionResult> {
   const stored = await deps.repository.get(applicationId);
   const current = stored?.application ?? null;
   const context = { now: deps.now(), requestId: meta.requestId, config: deps.config, ifMatch: meta.ifMatch };

@@ -1,10 +1,9 @@
 import { hasRole } from '../access.ts';
 import type { DomainConfig } from '../config.ts';
 import { asSeenByApplicant, withoutValue, withoutValues } from '../redaction.ts';
-import type { Actor, Application, AuditEvent, Lane } from '../schemas.ts';
+import type { Actor, Application, ApplicationView, AuditEvent, Lane } from '../schemas.ts';
 import { allowedActions } from './apply-action.ts';
-import { refreshClock } from './legal-clock.ts';
-import type { Action } from './lifecycle.ts';
+import { clockView } from './legal-clock.ts';
 import { ENHANCED_PUBLIC_REASON } from './rules.ts';
 
 /**
@@ -12,7 +11,7 @@ import { ENHANCED_PUBLIC_REASON } from './rules.ts';
  * and no internal notes, screening details or pending recommendation. Operators see metadata
  * without commercial values. Internal fields never leave the domain.
  */
-export type ApplicationView = Omit<Application, 'auditHeadHash'> & { allowedActions: Action[] };
+export type { ApplicationView } from '../schemas.ts';
 
 export function applicationView(
   application: Application,
@@ -23,7 +22,7 @@ export function applicationView(
   const { auditHeadHash, ...stored } = application;
   const view: ApplicationView = {
     ...stored,
-    clock: refreshClock(application.clock, now, config),
+    clock: clockView(application.clock, now, config),
     allowedActions: allowedActions(application, actor),
   };
   if (hasRole(actor, 'auditor', 'reviewer', 'senior-reviewer')) return view;
@@ -55,6 +54,8 @@ function applicantView(view: ApplicationView): ApplicationView {
       decided && view.recommendation
         ? { ...view.recommendation, note: null, recommendedBy: view.recommendation.recommendedByRole }
         : null,
+    // Why a senior sent a recommendation back is the authority's internal business.
+    lastReturn: null,
     decision: view.decision && { ...view.decision, decidedBy: view.decision.decidedByRole },
   };
 }

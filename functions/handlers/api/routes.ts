@@ -12,6 +12,7 @@ import { applicationView } from '../../domain/applications/views.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import {
   ActionBodySchemas,
+  type ActionResponse,
   DetailsPatchSchema,
   DetailsSchema,
   DocumentUploadSchema,
@@ -33,7 +34,7 @@ const meta = ({ event, context }: RouteRequest) => ({
 const param = (request: RouteRequest, name: string): string => request.params[name] ?? '';
 const view = (request: RouteRequest, application: Parameters<typeof applicationView>[0]) =>
   applicationView(application, caller(request), deps.now(), deps.config);
-const withEtag = (status: number, application: ReturnType<typeof view>) =>
+const withEtag = (status: number, application: { version: number }) =>
   json(status, application, { etag: `"${application.version}"` });
 
 /** Performs `action` on the application in the path and answers it with its new ETag. */
@@ -46,7 +47,9 @@ async function performed<A extends Action>(request: RouteRequest, action: A, inp
     input,
     meta(request),
   );
-  return withEtag(200, view(request, result.application));
+  const answer: ActionResponse = view(request, result.application);
+  if (result.warnings) answer.warnings = result.warnings;
+  return withEtag(200, answer);
 }
 
 /** The application whose execution an operator or auditor watches (404 if not visible, then 403). */
