@@ -23,7 +23,7 @@ export interface People {
   otto: Caller; // operator
 }
 
-export async function people(api: TestApi, org = 'acme'): Promise<People> {
+export async function people(api: Pick<TestApi, 'as'>, org = 'acme'): Promise<People> {
   return {
     alice: await api.as('alice', org, ['applicant']),
     bob: await api.as('bob', `${org}-other`, ['applicant']),
