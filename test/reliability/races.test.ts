@@ -142,7 +142,7 @@ afterAll(async () => {
   await api.stop();
 });
 
-const ROUNDS = size(3, 40);
+const ROUNDS = size(2, 40);
 
 describe('racing conflicting actions on one application', () => {
   it.each(Object.entries(PAIRS))(

@@ -44,7 +44,7 @@ import {
  * for a closed one, licence numbers unique.
  */
 const SEED = Number(process.env.RELIABILITY_SEED ?? 13);
-const APPLICATIONS = Number(process.env.RELIABILITY_APPLICATIONS ?? size(8, 1_000));
+const APPLICATIONS = Number(process.env.RELIABILITY_APPLICATIONS ?? size(6, 1_000));
 const STEPS = size(14, 24);
 const CONCURRENCY = size(4, 12);
 
