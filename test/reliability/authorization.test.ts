@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiResponse, type Caller, SUBMIT_BODY, startTestApi, type TestApi } from '../support/api.ts';
+import { type ApiResponse, type Caller, startTestApi, type TestApi } from '../support/api.ts';
 import { ledger } from './ledger.ts';
 import {
-  ANSWERS,
-  APPROVE,
+  ACTION_BODIES,
   applicationIn,
   countedPeople,
   isErrorShape,
   type People,
   people,
-  QUESTIONS,
-  SIGN_OFF,
   UPLOAD,
   WITHDRAW,
 } from './support.ts';
@@ -128,24 +125,11 @@ function expectedForRead(path: string, who: Who, status: Status): Expected {
 
 // --- Requests --------------------------------------------------------------------------------------
 
-const BODIES: Record<string, unknown> = {
-  update: { endUse: { description: 'Wind turbines', military: false } },
-  'add-document': UPLOAD,
-  submit: SUBMIT_BODY,
-  reassign: { to: 'ravi' },
-  'request-information': QUESTIONS,
-  respond: ANSWERS,
-  approve: APPROVE,
-  deny: { reasons: ['OTHER'] },
-  'sign-off': SIGN_OFF,
-  withdraw: WITHDRAW,
-};
-
 function perform(caller: Caller, action: string, id: string, documentId: string): Promise<ApiResponse> {
-  if (action === 'update') return caller.patch(`/applications/${id}`, BODIES.update);
+  if (action === 'update') return caller.patch(`/applications/${id}`, ACTION_BODIES.update);
   if (action === 'add-document') return caller.post(`/applications/${id}/documents`, UPLOAD);
   if (action === 'remove-document') return caller.delete(`/applications/${id}/documents/${documentId}`);
-  return caller.post(`/applications/${id}/actions/${action}`, BODIES[action] ?? {});
+  return caller.post(`/applications/${id}/actions/${action}`, ACTION_BODIES[action] ?? {});
 }
 
 /** Workflow bookkeeping, task tokens and JWTs (three base64url segments) never appear in an answer. */

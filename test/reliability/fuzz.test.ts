@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, loadOrCreateSigningKeys, mintToken } from '#local/jwt.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { ledger, SOAK, size } from './ledger.ts';
+import { MODEL_ACTIONS } from './model.ts';
 import { applicationIn, isErrorShape, type People, people, WITHDRAW } from './support.ts';
 
 /**
@@ -153,20 +154,9 @@ const ENDPOINTS: [string, string][] = [
   ['GET', '/applications/{id}/execution/history'],
 ];
 const ACTIONS = [
-  'complete-details',
-  'reopen',
-  'submit',
-  'claim',
-  'release',
-  'reassign',
-  'request-information',
-  'respond',
-  'approve',
-  'deny',
-  'sign-off',
-  'withdraw',
-  'screening-cleared',
+  ...MODEL_ACTIONS,
   'abandon',
+  'information-overdue',
   'constructor',
   '__proto__',
   'toString',

@@ -1,12 +1,6 @@
 import { type ExecutionListItem, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type ApiResponse,
-  completeDetails,
-  PDF_BASE64,
-  REQUIRED_DOCUMENTS,
-  SUBMIT_BODY,
-} from '../support/api.ts';
+import { type ApiResponse, completeDetails, PDF_BASE64, REQUIRED_DOCUMENTS } from '../support/api.ts';
 import { eventually, statusReached, useWorkflowStack } from '../support/stack.ts';
 import { ledger, SOAK, size } from './ledger.ts';
 import {
@@ -22,17 +16,13 @@ import {
   step,
 } from './model.ts';
 import {
-  ANSWERS,
-  APPROVE,
+  ACTION_BODIES,
   countedPeople,
   expectIntact,
   HIGH_VALUE,
   type People,
   people,
-  QUESTIONS,
-  SIGN_OFF,
   UPLOAD,
-  WITHDRAW,
 } from './support.ts';
 
 /**
@@ -71,26 +61,16 @@ function request(
   const body = (valid: unknown) => (badBody ? { 'x-not-a-field': 1 } : valid);
   switch (action) {
     case 'update':
-      return caller.patch(
-        `/applications/${id}`,
-        body({ endUse: { description: 'Wind turbines', military: false } }),
-      );
+      return caller.patch(`/applications/${id}`, body(ACTION_BODIES.update));
     case 'add-document':
       return caller.post(`/applications/${id}/documents`, body(UPLOAD));
     case 'remove-document':
       return caller.delete(`/applications/${id}/documents/${documentId}`);
     default: {
-      const bodies: Partial<Record<ModelAction, unknown>> = {
-        submit: SUBMIT_BODY,
-        reassign: { to },
-        'request-information': QUESTIONS,
-        respond: ANSWERS,
-        approve: APPROVE,
-        deny: { reasons: ['OTHER'] },
-        'sign-off': SIGN_OFF,
-        withdraw: WITHDRAW,
-      };
-      return caller.post(`/applications/${id}/actions/${action}`, body(bodies[action] ?? {}));
+      return caller.post(
+        `/applications/${id}/actions/${action}`,
+        body(action === 'reassign' ? { to } : (ACTION_BODIES[action] ?? {})),
+      );
     }
   }
 }

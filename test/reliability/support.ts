@@ -82,6 +82,19 @@ export const QUESTIONS = { questions: ['Who is the end user?'], dueInWorkingDays
 export const ANSWERS = { answers: ['Motorenwerk GmbH'] };
 export const WITHDRAW = { reason: 'No longer needed' };
 export const SIGN_OFF = { agree: true };
+/** A valid body for each action that takes one (reassign hands the case to ravi). */
+export const ACTION_BODIES: Record<string, unknown> = {
+  update: { endUse: { description: 'Wind turbines', military: false } },
+  'add-document': UPLOAD,
+  submit: SUBMIT_BODY,
+  reassign: { to: 'ravi' },
+  'request-information': QUESTIONS,
+  respond: ANSWERS,
+  approve: APPROVE,
+  deny: { reasons: ['OTHER'] },
+  'sign-off': SIGN_OFF,
+  withdraw: WITHDRAW,
+};
 
 /** Screening outcome "cleared", applied through the same domain and repository code as the workflow. */
 export async function screenCleared(id: string): Promise<void> {
