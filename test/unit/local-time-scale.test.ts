@@ -39,7 +39,7 @@ describe('scaled clock on the local stack', () => {
     );
     expect(result.code).toBe(2);
     expect(await readdir(workDir)).toEqual([]);
-  });
+  }, 30_000);
 
   it('allows it in memory, or on a data directory other than the default', () => {
     expect(scaledClockRefusal(true, { LOCAL_TIME_SCALE: '86400' })).toBeUndefined();
