@@ -30,7 +30,7 @@ function startAgain(overrides: Record<string, string>): Promise<{ code: number |
     execFile(
       process.execPath,
       ['--import', 'tsx', 'local/start.ts'],
-      { env: env(overrides), timeout: 30_000 },
+      { env: env(overrides), timeout: 80_000 },
       (error, _stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }),
     );
   });
@@ -74,13 +74,14 @@ beforeAll(async () => {
   npm.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString('utf8');
   });
-  const deadline = Date.now() + 50_000;
+  // DynamoDB Local alone takes over a minute to answer on a loaded machine.
+  const deadline = Date.now() + 150_000;
   while (!output.includes('ready http://') && Date.now() < deadline) {
     if (npm.exitCode !== null) throw new Error(`npm start exited: ${output}`);
     await delay(100);
   }
   expect(output).toContain(`ready http://127.0.0.1:${ports.PORT}`);
-}, 60_000);
+}, 160_000);
 
 afterAll(async () => {
   // Whatever is left of the group (npm, node, java); ESRCH when nothing is.
@@ -90,7 +91,7 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-describe('npm start', () => {
+describe('npm start', { timeout: 90_000 }, () => {
   it('refuses a second start on the same data directory in one sentence and leaves the first running', async () => {
     const before = await pidFile();
 
