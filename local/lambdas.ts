@@ -15,6 +15,7 @@ export const LOCAL_FUNCTION_NAMES = {
   systemTransition: 'licence-system-transition',
   relay: 'licence-relay',
   reconciler: 'licence-reconciler',
+  stats: 'licence-stats',
 } as const;
 
 export const localFunctionArn = (name: string): string => `${ARN_PREFIX}:${name}`;

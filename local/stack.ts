@@ -102,6 +102,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = endpoint;
     await createTablesIfMissing(new DynamoDBClient({ endpoint }), tableNamesFromEnv());
 
+    await startStatsConsumer(options, stoppers);
+
     let sfnEndpoint: string | undefined;
     if (options.workflow ?? true) {
       sfnEndpoint = await startWorkflow(options, stoppers);
@@ -119,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.port,
       handler: withConsole(withOpsPage(handler), keys),
       keys,
-      publicPaths: ['/health', ...OPS_PATHS, ...CONSOLE_PATHS],
+      publicPaths: ['/health', '/stats', ...OPS_PATHS, ...CONSOLE_PATHS],
       publicPrefixes: [...CONSOLE_PREFIXES],
     });
     stoppers.push(api.stop);
@@ -141,6 +143,22 @@ function setTableNames(prefix: string): void {
   process.env.AUDIT_TABLE = `${prefix}AuditEvents`;
   process.env.IDEMPOTENCY_TABLE = `${prefix}Idempotency`;
   process.env.COUNTERS_TABLE = `${prefix}Counters`;
+  process.env.STATS_TABLE = `${prefix}Stats`;
+}
+
+/**
+ * The stats consumer: the stream's second reader (as on AWS, its own event source with its own
+ * checkpoints), with or without the workflow.
+ */
+async function startStatsConsumer(options: LocalStackOptions, stoppers: Array<() => Promise<void>>) {
+  const stats = await import('../functions/handlers/stats.ts');
+  const tableName = tableNamesFromEnv().applications;
+  const poller = await startStreamPoller({
+    tableName,
+    relay: (event) => stats.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.stats)),
+    checkpointFile: join(options.dataDir, 'stats-checkpoints', `${tableName}.json`),
+  });
+  stoppers.push(poller.stop);
 }
 
 /**

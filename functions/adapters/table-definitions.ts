@@ -9,6 +9,8 @@ export interface TableNames {
   auditEvents: string;
   idempotency: string;
   counters: string;
+  /** Public statistics: per-application contributions and the aggregate (the stats consumer's). */
+  stats: string;
 }
 
 export const GSI = {
@@ -58,6 +60,9 @@ export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNa
     },
     get counters() {
       return name('COUNTERS_TABLE', 'Counters');
+    },
+    get stats() {
+      return name('STATS_TABLE', 'Stats');
     },
   };
 }
@@ -117,6 +122,12 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'counterId', KeyType: 'HASH' }],
       AttributeDefinitions: [string('counterId')],
+    },
+    {
+      TableName: names.stats,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'statsId', KeyType: 'HASH' }],
+      AttributeDefinitions: [string('statsId')],
     },
   ];
 }

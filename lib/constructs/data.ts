@@ -36,6 +36,7 @@ export class Data extends Construct {
   readonly auditEvents: LicenceTable;
   readonly idempotency: LicenceTable;
   readonly counters: LicenceTable;
+  readonly stats: LicenceTable;
   readonly documents: Bucket;
 
   constructor(scope: Construct, id: string, props: DataProps) {
@@ -55,6 +56,7 @@ export class Data extends Construct {
       IDEMPOTENCY_TTL_ATTRIBUTE,
     );
     this.counters = this.table('Counters', definitionOf('counters'), props);
+    this.stats = this.table('Stats', definitionOf('stats'), props);
     this.documents = this.documentsBucket(props.removalPolicy);
   }
 
@@ -131,6 +133,7 @@ const NAMES_BY_ROLE: TableNames = {
   auditEvents: 'auditEvents',
   idempotency: 'idempotency',
   counters: 'counters',
+  stats: 'stats',
 };
 
 function definitionOf(role: keyof TableNames): CreateTableCommandInput {

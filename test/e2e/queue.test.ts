@@ -1,10 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ulid } from 'ulid';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySystemAction } from '#domain/applications/use-cases.ts';
-import { createTablesIfMissing } from '#local/create-tables.ts';
-import { type Caller, readyToSubmit, SUBMIT_BODY, startTestApi, type TestApi } from '../support/api.ts';
+import {
+  type Caller,
+  readyToSubmit,
+  SUBMIT_BODY,
+  startTestApi,
+  type TestApi,
+  useOwnTables,
+} from '../support/api.ts';
 
 let api: TestApi;
 let alice: Caller;
@@ -12,20 +15,8 @@ let rita: Caller;
 let sam: Caller;
 let otto: Caller;
 
-/** Own tables: claim-next must not take cases that other test files work on. */
-async function ownTables(): Promise<void> {
-  const prefix = `e2eq${ulid()}`;
-  process.env.APPLICATIONS_TABLE = `${prefix}Applications`;
-  process.env.AUDIT_TABLE = `${prefix}AuditEvents`;
-  process.env.IDEMPOTENCY_TABLE = `${prefix}Idempotency`;
-  process.env.COUNTERS_TABLE = `${prefix}Counters`;
-  const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint') });
-  await createTablesIfMissing(client, tableNamesFromEnv());
-  client.destroy();
-}
-
 beforeAll(async () => {
-  await ownTables();
+  await useOwnTables('e2eq');
   api = await startTestApi();
   alice = await api.as('alice', 'acme', ['applicant']);
   rita = await api.as('rita-queue', 'authority', ['reviewer']);

@@ -19,6 +19,7 @@ const names = {
   auditEvents: 'wfPollerAudit',
   idempotency: 'wfPollerIdem',
   counters: 'wfPollerCounters',
+  stats: 'wfPollerStats',
 };
 process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = inject('dynamodbEndpoint');
 const client = new DynamoDBClient({});

@@ -38,6 +38,7 @@ async function freshDeps(): Promise<QueueDependencies & { setNow(at: Date): void
     auditEvents: `${prefix}AuditEvents`,
     idempotency: `${prefix}Idempotency`,
     counters: `${prefix}Counters`,
+    stats: `${prefix}Stats`,
   };
   const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint') });
   await createTablesIfMissing(client, tables);

@@ -1,7 +1,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ulid } from 'ulid';
+import { inject } from 'vitest';
+import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
 import { startApiServer } from '#local/api-server.ts';
+import { createTablesIfMissing } from '#local/create-tables.ts';
 import { loadOrCreateSigningKeys, mintToken, type SigningKeys } from '#local/jwt.ts';
 
 /**
@@ -33,12 +38,28 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
+/**
+ * Points this test file's handlers at tables of its own (call before `startTestApi`): for tests
+ * that must see only their own cases (claim-next, statistics).
+ */
+export async function useOwnTables(prefix: string): Promise<void> {
+  const unique = `${prefix}${ulid()}`;
+  process.env.APPLICATIONS_TABLE = `${unique}Applications`;
+  process.env.AUDIT_TABLE = `${unique}AuditEvents`;
+  process.env.IDEMPOTENCY_TABLE = `${unique}Idempotency`;
+  process.env.COUNTERS_TABLE = `${unique}Counters`;
+  process.env.STATS_TABLE = `${unique}Stats`;
+  const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint') });
+  await createTablesIfMissing(client, tableNamesFromEnv());
+  client.destroy();
+}
+
 export async function startTestApi(): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'licence-api-'));
   process.env.LOCAL_DATA_DIR = dataDir;
   const keys = await loadOrCreateSigningKeys(dataDir);
   const { handler } = await import('#handlers/api.ts');
-  const server = await startApiServer({ port: 0, handler, keys, publicPaths: ['/health'] });
+  const server = await startApiServer({ port: 0, handler, keys, publicPaths: ['/health', '/stats'] });
   return {
     url: server.url,
     keys,

@@ -61,6 +61,10 @@ const laneOf = (application: Pick<Application, 'lane'>): LaneName => application
 const pad = (days: number): string => String(Math.max(0, days)).padStart(4, '0');
 const runPartition = (lane: LaneName) => `RUN#${lane}`;
 const pausedPartition = (lane: LaneName) => `PAUSED#${lane}`;
+export const QUEUE_PARTITIONS: readonly string[] = LANES.flatMap((lane) => [
+  runPartition(lane),
+  pausedPartition(lane),
+]);
 /** Above every `<prefix>#<id>` key (ids are ASCII). */
 const AFTER_ALL = '#\uffff';
 

@@ -1,5 +1,6 @@
 import { createDependencies } from '../../adapters/dependencies.ts';
 import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
+import { DynamoStatsStore } from '../../adapters/stats-store.ts';
 import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
 import { actorFromClaims, hasRole } from '../../domain/access.ts';
 import type { ActionInputs } from '../../domain/applications/apply-action.ts';
@@ -7,6 +8,7 @@ import { documentBodyTooLarge } from '../../domain/applications/documents.ts';
 import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/applications/lifecycle.ts';
 import { QueueQuerySchema } from '../../domain/applications/queue.ts';
 import * as queueUseCases from '../../domain/applications/queue-use-cases.ts';
+import { readPublicStats } from '../../domain/applications/stats.ts';
 import * as useCases from '../../domain/applications/use-cases.ts';
 import { applicationView } from '../../domain/applications/views.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
@@ -24,6 +26,9 @@ import type { Route, RouteRequest } from './router.ts';
 /** The REST routes of API.md: parse (zod) → one use case → respond. */
 export const deps = createDependencies();
 const workflow = new StepFunctionsWorkflow();
+const stats = new DynamoStatsStore();
+/** Public figures may be up to this old (API.md: cached ≤ 60 s). */
+const STATS_MAX_AGE_SECONDS = 60;
 
 const caller = ({ event }: RouteRequest) =>
   actorFromClaims(event.requestContext.authorizer?.claims as Record<string, string> | undefined);
@@ -73,6 +78,16 @@ const isSystemAction = (action: string): action is SystemAction =>
 
 export const routes: Route[] = [
   { pattern: '/health', methods: { GET: async () => json(200, { status: 'ok' }) } },
+  {
+    // Public: no token (the local server and API Gateway let it through without one).
+    pattern: '/stats',
+    methods: {
+      GET: async () =>
+        json(200, await readPublicStats({ ...deps, stats }), {
+          'cache-control': `public, max-age=${STATS_MAX_AGE_SECONDS}`,
+        }),
+    },
+  },
   {
     pattern: '/applications',
     methods: {
