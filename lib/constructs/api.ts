@@ -180,6 +180,7 @@ export class Api extends Construct {
         AUDIT_TABLE: data.auditEvents.table.tableName,
         IDEMPOTENCY_TABLE: data.idempotency.table.tableName,
         COUNTERS_TABLE: data.counters.table.tableName,
+        STATS_TABLE: data.stats.table.tableName,
         DOCUMENTS_BUCKET: data.documents.bucketName,
         BLOB_STORE: 's3',
         STATE_MACHINE_ARN: props.workflow.stateMachineArn,
@@ -190,6 +191,8 @@ export class Api extends Construct {
     handler.bindTable({ table: data.auditEvents, access: 'appendOnly' });
     handler.bindTable({ table: data.idempotency, access: 'idempotencyStore' });
     handler.bindTable({ table: data.counters, access: 'update' });
+    // GET /stats reads the aggregate the stats consumer maintains.
+    handler.bindTable({ table: data.stats, access: 'read' });
     handler.bindDocuments(data.documents);
     handler.bindWorkflow(props.workflow, 'observe');
     return handler;
@@ -273,6 +276,20 @@ export class Api extends Construct {
         id: 'AwsSolutions-COG4',
         reason: 'GET /health is the public liveness probe (API.md); it returns {"status":"ok"} and no data.',
       },
+    );
+    const stats = restApi.root.addResource('stats');
+    stats.addMethod('ANY', integration, authorized);
+    const publicStats = stats.addMethod('GET', integration, {
+      authorizationType: AuthorizationType.NONE,
+      requestValidator,
+    });
+    const statsReason =
+      'GET /stats is public by design (API.md: transparency statistics, no token): aggregate counts only, ' +
+      'counts below 5 suppressed, no names or values; throttled by the stage and the optional WAF rate rule, ' +
+      'and answered with Cache-Control max-age=60.';
+    Validations.of(publicStats).acknowledge(
+      { id: 'AwsSolutions-APIG4', reason: statsReason },
+      { id: 'AwsSolutions-COG4', reason: statsReason },
     );
   }
 

@@ -62,7 +62,7 @@ describe('Api construct', () => {
         (method) => method.Properties,
       );
 
-    it('authorizes every method with the Cognito user pool except GET /health', () => {
+    it('authorizes every method with the Cognito user pool except GET /health and GET /stats', () => {
       const { api } = prod.stack;
       prod.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
         Type: 'COGNITO_USER_POOLS',
@@ -72,11 +72,15 @@ describe('Api construct', () => {
       const all = methods(prod);
       const open = all.filter((method) => method.AuthorizationType !== 'COGNITO_USER_POOLS');
 
-      expect(all).toHaveLength(4);
-      expect(open).toHaveLength(1);
-      expect(open[0]).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
-      const healthResource = prod.template.toJSON().Resources[open[0]?.ResourceId.Ref];
-      expect(healthResource.Properties.PathPart).toBe('health');
+      expect(all).toHaveLength(6);
+      expect(open).toHaveLength(2);
+      const resources = prod.template.toJSON().Resources;
+      for (const method of open)
+        expect(method).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
+      expect(open.map((method) => resources[method.ResourceId.Ref].Properties.PathPart).sort()).toEqual([
+        'health',
+        'stats',
+      ]);
     });
 
     it('proxies the root and every path to the api function', () => {

@@ -24,7 +24,7 @@ describe('Data construct', () => {
   }
 
   it('builds every table with the key schema, attributes, indexes and stream of tableDefinitions()', () => {
-    const roles: (keyof TableNames)[] = ['applications', 'auditEvents', 'idempotency', 'counters'];
+    const roles: (keyof TableNames)[] = ['applications', 'auditEvents', 'idempotency', 'counters', 'stats'];
     const names = Object.fromEntries(roles.map((role) => [role, role])) as unknown as TableNames;
     for (const definition of tableDefinitions(names)) {
       const role = definition.TableName as keyof TableNames;
@@ -45,7 +45,7 @@ describe('Data construct', () => {
   });
 
   it('makes every table on-demand, KMS-encrypted with the stack key and point-in-time recoverable', () => {
-    prod.template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    prod.template.resourceCountIs('AWS::DynamoDB::Table', 5);
     prod.template.allResourcesProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: {

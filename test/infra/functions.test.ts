@@ -19,6 +19,7 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
       'AUDIT_TABLE',
       'IDEMPOTENCY_TABLE',
       'COUNTERS_TABLE',
+      'STATS_TABLE',
       'DOCUMENTS_BUCKET',
       'BLOB_STORE',
       'STATE_MACHINE_ARN',
