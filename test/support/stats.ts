@@ -220,7 +220,7 @@ export function bruteForceStats(trails: ReadonlyArray<readonly AuditEvent[]>, no
     })),
     approvalRate: share(approved, decisions.length, 3),
     decisionWorkingDays: {
-      overall: percentiles(decisions.map((decision) => decision.days)),
+      ...percentiles(decisions.map((decision) => decision.days)),
       byLane: Object.fromEntries(
         ['EXPEDITED', 'STANDARD', 'ENHANCED'].map((lane) => [
           lane,

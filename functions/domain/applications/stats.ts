@@ -235,10 +235,8 @@ export interface PublicStats {
   countsByStatus: Record<string, Figure>;
   decisionsByMonth: Array<{ month: string; approved: Figure; denied: Figure }>;
   approvalRate: Figure;
-  decisionWorkingDays: {
-    overall: { p50: Figure; p90: Figure; decided: Figure };
-    byLane: Record<string, { p50: Figure; p90: Figure; decided: Figure }>;
-  };
+  /** Overall, and per lane in `byLane`. */
+  decisionWorkingDays: Percentiles & { byLane: Record<string, Percentiles> };
   decidedWithinLimit: Figure;
   backlog: { pending: Figure; oldestPendingWorkingDays: Figure };
   informationRequestsPerDecidedApplication: Figure;
@@ -279,7 +277,7 @@ export function publicStats(counters: Counters, oldestPendingWorkingDays: number
     })),
     approvalRate: ratio(approved, decided, 3),
     decisionWorkingDays: {
-      overall: percentiles(overall),
+      ...percentiles(overall),
       byLane: Object.fromEntries(LANES.map((lane) => [lane, percentiles(byLane.get(lane) ?? new Map())])),
     },
     decidedWithinLimit: ratio(get(key.within), decided, 3),

@@ -103,7 +103,7 @@ describe('public statistics', () => {
     expect(actual).toEqual(expected);
     // Real figures, not suppressed ones.
     expect(typeof actual.approvalRate).toBe('number');
-    expect(typeof actual.decisionWorkingDays.overall.p90).toBe('number');
+    expect(typeof actual.decisionWorkingDays.p90).toBe('number');
     expect(typeof actual.backlog.oldestPendingWorkingDays).toBe('number');
   });
 

@@ -16,10 +16,37 @@ import {
   toFormErrors,
   useLoad,
 } from '../ui.tsx';
-import { ApplicationLink } from './applications.tsx';
 
-const QUEUE_COLUMNS: ReadonlyArray<Column<Application>> = [
-  ['Case', (item) => <ApplicationLink application={item} />],
+/** One item of `GET /queue` (no names: the case page has them). */
+interface QueueItem {
+  applicationId: string;
+  status: Application['status'];
+  lane: Application['lane'];
+  dueAt: string | null;
+  nearDue: boolean;
+  workingDaysElapsed: number;
+  workingDaysLeft: number;
+  paused: boolean;
+  assignedTo: string | null;
+  flags: Application['flags'];
+  exporterCountry: string | null;
+  endUserCountry: string | null;
+}
+
+const QUEUE_COLUMNS: ReadonlyArray<Column<QueueItem>> = [
+  [
+    'Case',
+    (item) => (
+      <>
+        <a href={`#/applications/${enc(item.applicationId)}`} class="mono">
+          {item.applicationId}
+        </a>
+        <div class="secondary-text">
+          {item.exporterCountry ?? '?'} → {item.endUserCountry ?? '?'}
+        </div>
+      </>
+    ),
+  ],
   ['Status', (item) => <Tag status={item.status} />],
   [
     'Lane and reason',
@@ -33,7 +60,18 @@ const QUEUE_COLUMNS: ReadonlyArray<Column<Application>> = [
         '—'
       ),
   ],
-  ['Due', (item) => formatDate(item.clock.dueAt)],
+  [
+    'Due',
+    (item) => (
+      <>
+        {formatDate(item.dueAt)}
+        <div class="secondary-text">
+          {item.workingDaysLeft} working days left{item.paused ? ' (paused)' : ''}
+          {item.nearDue ? ' · near due' : ''}
+        </div>
+      </>
+    ),
+  ],
   ['Assigned to', (item) => item.assignedTo ?? 'nobody'],
   ['Flags', (item) => item.flags.map((flag) => label(flag.code)).join(', ') || 'none'],
 ];
@@ -42,7 +80,7 @@ const QUEUE_COLUMNS: ReadonlyArray<Column<Application>> = [
 export function QueuePage() {
   const [lane, setLane] = useState('');
   const queue = useLoad(
-    () => get<Page<Application>>(`/queue?limit=50${lane ? `&lane=${enc(lane)}` : ''}`),
+    () => get<Page<QueueItem>>(`/queue?limit=50${lane ? `&lane=${enc(lane)}` : ''}`),
     [lane],
   );
   const [errors, setErrors] = useState<FormErrors | null>(null);

@@ -7,23 +7,24 @@ export interface Stats {
   generatedAt: string;
   countsByStatus: Record<string, Count>;
   decisionsByMonth: Array<{ month: string; approved: Count; denied: Count }>;
-  approvalRate: number | null;
+  approvalRate: Count;
   decisionWorkingDays?: {
-    p50: number | null;
-    p90: number | null;
-    byLane?: Record<string, { p50: number | null; p90: number | null }>;
+    p50: Count;
+    p90: Count;
+    decided: Count;
+    byLane?: Record<string, { p50: Count; p90: Count; decided: Count }>;
   };
-  decidedWithinLimit?: number | null;
-  backlog?: { pending: Count; oldestPendingWorkingDays: number | null };
-  informationRequestsPerDecidedApplication?: number | null;
+  decidedWithinLimit?: Count;
+  backlog?: { pending: Count; oldestPendingWorkingDays: Count };
+  informationRequestsPerDecidedApplication?: Count;
   appeals?: { lodged: Count; upheld: Count; overturned: Count };
   withdrawn?: Count;
 }
 
 /** "<5" is drawn as 0 on a chart; the table shows the words. */
 const numeric = (count: Count) => (typeof count === 'number' ? count : 0);
-const percent = (share: number | null | undefined) =>
-  share === null || share === undefined ? '—' : `${Math.round(share * 100)}%`;
+const percent = (share: Count | undefined) =>
+  share === undefined ? '—' : typeof share === 'string' ? share : `${Math.round(share * 100)}%`;
 
 export function StatsPage() {
   const stats = useLoad(() => get<Stats>('/stats', { anonymous: true }), []);
