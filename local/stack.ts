@@ -152,11 +152,23 @@ function setTableNames(prefix: string): void {
  */
 async function startStatsConsumer(options: LocalStackOptions, stoppers: Array<() => Promise<void>>) {
   const stats = await import('../functions/handlers/stats.ts');
+  await readApplicationsStream(options, stoppers, 'stats-checkpoints', (event) =>
+    stats.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.stats)),
+  );
+}
+
+/** One reader of the applications stream, with its own checkpoint directory. */
+async function readApplicationsStream(
+  options: LocalStackOptions,
+  stoppers: Array<() => Promise<void>>,
+  checkpoints: string,
+  consume: Parameters<typeof startStreamPoller>[0]['relay'],
+): Promise<void> {
   const tableName = tableNamesFromEnv().applications;
   const poller = await startStreamPoller({
     tableName,
-    relay: (event) => stats.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.stats)),
-    checkpointFile: join(options.dataDir, 'stats-checkpoints', `${tableName}.json`),
+    relay: consume,
+    checkpointFile: join(options.dataDir, checkpoints, `${tableName}.json`),
   });
   stoppers.push(poller.stop);
 }
@@ -191,13 +203,9 @@ async function startWorkflow(
     import('../functions/handlers/relay.ts'),
     import('../functions/handlers/reconciler.ts'),
   ]);
-  const tableName = tableNamesFromEnv().applications;
-  const poller = await startStreamPoller({
-    tableName,
-    relay: (event) => relay.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.relay)),
-    checkpointFile: join(options.dataDir, 'stream-checkpoints', `${tableName}.json`),
-  });
-  stoppers.push(poller.stop);
+  await readApplicationsStream(options, stoppers, 'stream-checkpoints', (event) =>
+    relay.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.relay)),
+  );
 
   const runReconciler = async () => {
     try {

@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySystemAction } from '#domain/applications/use-cases.ts';
-import {
-  type Caller,
-  readyToSubmit,
-  SUBMIT_BODY,
-  startTestApi,
-  type TestApi,
-  useOwnTables,
-} from '../support/api.ts';
+import { type Caller, startTestApi, type TestApi, underReviewViaApi, useOwnTables } from '../support/api.ts';
 
 let api: TestApi;
 let alice: Caller;
@@ -25,15 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => api.stop());
 
-async function underReview(): Promise<string> {
-  const id = await readyToSubmit(alice);
-  expect((await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
-  const { deps } = await import('#handlers/api/routes.ts');
-  const outcome = { report: { listVersion: 'test' }, flags: [], recentApprovalForEndUser: false };
-  await applySystemAction(deps, 'screen', id, 'screening-cleared', outcome, 'test');
-  return id;
-}
-
 describe('GET /queue over HTTP', () => {
   it('is for reviewers and senior reviewers only: 403 for applicants and operators, 401 without a token', async () => {
     expect((await alice.get('/queue')).body.error.code).toBe('FORBIDDEN');
@@ -44,7 +27,7 @@ describe('GET /queue over HTTP', () => {
   });
 
   it('lists a case under review with its lane, clock and countries, and refuses bad queries with 400', async () => {
-    const id = await underReview();
+    const id = await underReviewViaApi(alice);
     const claimed = await rita.post(`/applications/${id}/actions/claim`, {});
     expect(claimed.status).toBe(200);
     const page = await rita.get('/queue?assigned=me&limit=100');
@@ -70,7 +53,7 @@ describe('GET /queue over HTTP', () => {
 
 describe('POST /queue/claim-next over HTTP', () => {
   it('assigns the caller a case, refuses applicants and operators', async () => {
-    await underReview();
+    await underReviewViaApi(alice);
     const claimed = await sam.post('/queue/claim-next', {});
     expect(claimed.status).toBe(200);
     expect(claimed.body.assignedTo).toBe('sam-queue');

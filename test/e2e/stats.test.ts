@@ -1,16 +1,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
-import { applySystemAction } from '#domain/applications/use-cases.ts';
 import { lambdaContext } from '#local/lambdas.ts';
 import { type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
 import {
   type Caller,
   completeDetails,
-  readyToSubmit,
-  SUBMIT_BODY,
   startTestApi,
   type TestApi,
+  underReviewViaApi,
   useOwnTables,
 } from '../support/api.ts';
 import { eventually } from '../support/stack.ts';
@@ -42,18 +40,10 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function underReview(): Promise<string> {
-  const details = completeDetails({
-    exporter: { name: SECRET_NAME, country: 'CN' },
-    goods: [{ ...completeDetails().goods[0], valueUsd: SECRET_VALUE }],
-  });
-  const id = await readyToSubmit(alice, details);
-  expect((await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
-  const { deps } = await import('#handlers/api/routes.ts');
-  const outcome = { report: { listVersion: 'test' }, flags: [], recentApprovalForEndUser: false };
-  await applySystemAction(deps, 'screen', id, 'screening-cleared', outcome, 'test');
-  return id;
-}
+const details = completeDetails({
+  exporter: { name: SECRET_NAME, country: 'CN' },
+  goods: [{ ...completeDetails().goods[0], valueUsd: SECRET_VALUE }],
+});
 
 describe('GET /stats over HTTP', () => {
   it('answers without a token, suppressed below 5, then real counts once the consumer has seen 5 cases', async () => {
@@ -63,7 +53,7 @@ describe('GET /stats over HTTP', () => {
     expect(empty.body.countsByStatus.UNDER_REVIEW).toBe('<5');
     expect(empty.body.approvalRate).toBe('<5');
 
-    for (let i = 0; i < 5; i++) await underReview();
+    for (let i = 0; i < 5; i++) await underReviewViaApi(alice, details);
     const stats = await eventually(
       async () => {
         const { body } = await api.anonymous().get('/stats');

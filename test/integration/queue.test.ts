@@ -1,8 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoApplicationRepository, documentClient } from '#adapters/dynamodb.ts';
-import type { TableNames } from '#adapters/table-definitions.ts';
 import type { ActionInputs } from '#domain/applications/apply-action.ts';
 import type { Action } from '#domain/applications/lifecycle.ts';
 import { QueueQuerySchema } from '#domain/applications/queue.ts';
@@ -10,7 +8,7 @@ import { claimNext, listQueue, type QueueDependencies } from '#domain/applicatio
 import { createApplication, performAction } from '#domain/applications/use-cases.ts';
 import { NotFoundError } from '#domain/errors.ts';
 import type { Actor, Application, UserActor } from '#domain/schemas.ts';
-import { createTablesIfMissing } from '#local/create-tables.ts';
+import { createOwnTables } from '../support/api.ts';
 import {
   applicant,
   completeDetails,
@@ -32,17 +30,7 @@ import { bruteForceQueue } from '../support/queue.ts';
 const config = testConfig({ workingDaysLimit: 20 });
 
 async function freshDeps(): Promise<QueueDependencies & { setNow(at: Date): void }> {
-  const prefix = `q${ulid()}`;
-  const tables: TableNames = {
-    applications: `${prefix}Applications`,
-    auditEvents: `${prefix}AuditEvents`,
-    idempotency: `${prefix}Idempotency`,
-    counters: `${prefix}Counters`,
-    stats: `${prefix}Stats`,
-  };
-  const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint') });
-  await createTablesIfMissing(client, tables);
-  client.destroy();
+  const tables = await createOwnTables('q');
   const repository = new DynamoApplicationRepository(tables, documentClient, config);
   let now = T0;
   return {

@@ -1,10 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ulid } from 'ulid';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documentClient } from '#adapters/dynamodb.ts';
 import { DynamoStatsStore } from '#adapters/stats-store.ts';
 import { applyContribution, contributionOf, sumCounters } from '#domain/applications/stats.ts';
-import { createTablesIfMissing } from '#local/create-tables.ts';
+import { createOwnTables } from '../support/api.ts';
 import { testConfig } from '../support/applications.ts';
 import { driveCase, random } from '../support/stats.ts';
 
@@ -12,18 +10,7 @@ import { driveCase, random } from '../support/stats.ts';
 const config = testConfig();
 
 async function freshStore(): Promise<DynamoStatsStore> {
-  const prefix = `s${ulid()}`;
-  const names = {
-    applications: `${prefix}Applications`,
-    auditEvents: `${prefix}AuditEvents`,
-    idempotency: `${prefix}Idempotency`,
-    counters: `${prefix}Counters`,
-    stats: `${prefix}Stats`,
-  };
-  const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint') });
-  await createTablesIfMissing(client, names);
-  client.destroy();
-  return new DynamoStatsStore(names, documentClient);
+  return new DynamoStatsStore(await createOwnTables('s'), documentClient);
 }
 
 describe('DynamoStatsStore', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
 import { inject } from 'vitest';
-import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
+import type { TableNames } from '#adapters/table-definitions.ts';
 import { startApiServer } from '#local/api-server.ts';
 import { createTablesIfMissing } from '#local/create-tables.ts';
 import { loadOrCreateSigningKeys, mintToken, type SigningKeys } from '#local/jwt.ts';
@@ -43,15 +43,40 @@ export interface TestApi {
  * that must see only their own cases (claim-next, statistics).
  */
 export async function useOwnTables(prefix: string): Promise<void> {
+  const names = await createOwnTables(prefix);
+  process.env.APPLICATIONS_TABLE = names.applications;
+  process.env.AUDIT_TABLE = names.auditEvents;
+  process.env.IDEMPOTENCY_TABLE = names.idempotency;
+  process.env.COUNTERS_TABLE = names.counters;
+  process.env.STATS_TABLE = names.stats;
+}
+
+/** Creates a fresh set of tables in the integration project's DynamoDB Local and names them. */
+export async function createOwnTables(prefix: string): Promise<TableNames> {
   const unique = `${prefix}${ulid()}`;
-  process.env.APPLICATIONS_TABLE = `${unique}Applications`;
-  process.env.AUDIT_TABLE = `${unique}AuditEvents`;
-  process.env.IDEMPOTENCY_TABLE = `${unique}Idempotency`;
-  process.env.COUNTERS_TABLE = `${unique}Counters`;
-  process.env.STATS_TABLE = `${unique}Stats`;
+  const names: TableNames = {
+    applications: `${unique}Applications`,
+    auditEvents: `${unique}AuditEvents`,
+    idempotency: `${unique}Idempotency`,
+    counters: `${unique}Counters`,
+    stats: `${unique}Stats`,
+  };
   const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint') });
-  await createTablesIfMissing(client, tableNamesFromEnv());
+  await createTablesIfMissing(client, names);
   client.destroy();
+  return names;
+}
+
+/** A submitted application moved past screening through the same domain and repository code. */
+export async function underReviewViaApi(applicant: Caller, details = completeDetails()): Promise<string> {
+  const id = await readyToSubmit(applicant, details);
+  const submitted = await applicant.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
+  if (submitted.status !== 200) throw new Error(`submit answered ${submitted.status}`);
+  const { deps } = await import('#handlers/api/routes.ts');
+  const { applySystemAction } = await import('#domain/applications/use-cases.ts');
+  const outcome = { report: { listVersion: 'test' }, flags: [], recentApprovalForEndUser: false };
+  await applySystemAction(deps, 'screen', id, 'screening-cleared', outcome, 'test');
+  return id;
 }
 
 export async function startTestApi(): Promise<TestApi> {

@@ -14,17 +14,7 @@ import {
   T0,
 } from './applications.ts';
 
-/** A deterministic pseudo-random source (mulberry32), so a failing population can be rebuilt. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { random } from '../reliability/model.ts';
 
 export interface DrivenCase {
   flow: ApplicationFlow;
@@ -202,15 +192,8 @@ export function bruteForceStats(trails: ReadonlyArray<readonly AuditEvent[]>, no
           : 0;
       }),
   );
-  const statuses = [
-    'SUBMITTED',
-    'UNDER_REVIEW',
-    'INFORMATION_REQUESTED',
-    'PENDING_SIGN_OFF',
-    'APPROVED',
-    'DENIED',
-    'WITHDRAWN',
-  ];
+  // Every status from submission on (APPEALED has no case yet).
+  const statuses = [...pendingStatuses, 'APPROVED', 'DENIED', 'WITHDRAWN'];
   return {
     countsByStatus: Object.fromEntries(statuses.map((status) => [status, suppress(counts.get(status) ?? 0)])),
     decisionsByMonth: months.map((month) => ({

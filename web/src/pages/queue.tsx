@@ -17,21 +17,15 @@ import {
   useLoad,
 } from '../ui.tsx';
 
-/** One item of `GET /queue` (no names: the case page has them). */
-interface QueueItem {
-  applicationId: string;
-  status: Application['status'];
-  lane: Application['lane'];
+/** The fields of a `GET /queue` item this page shows (items carry no names: the case page has them). */
+type QueueItem = Pick<Application, 'applicationId' | 'status' | 'lane' | 'assignedTo' | 'flags'> & {
   dueAt: string | null;
   nearDue: boolean;
-  workingDaysElapsed: number;
   workingDaysLeft: number;
   paused: boolean;
-  assignedTo: string | null;
-  flags: Application['flags'];
   exporterCountry: string | null;
   endUserCountry: string | null;
-}
+};
 
 const QUEUE_COLUMNS: ReadonlyArray<Column<QueueItem>> = [
   [
