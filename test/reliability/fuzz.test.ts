@@ -183,6 +183,7 @@ const invalidJson = fc
   .map((value) => Buffer.from(JSON.stringify(value)));
 const deep = (depth: number, open: string, close: string) =>
   Buffer.from(open.repeat(depth) + close.repeat(depth));
+// (A blank body is not malformed: it counts as `{}` where an empty body is allowed.)
 const badBytes = fc.oneof(
   fc
     .constantFrom(
@@ -201,8 +202,6 @@ const badBytes = fc.oneof(
       '{"a":"\\ud800"}',
       '"\\udfff"',
       '\uFEFF{"x-not-a-field":1}',
-      ' ',
-      '\t\n',
     )
     .map((text) => Buffer.from(text)),
   fc

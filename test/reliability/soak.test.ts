@@ -37,6 +37,8 @@ const SEED = Number(process.env.RELIABILITY_SEED ?? 13);
 const APPLICATIONS = Number(process.env.RELIABILITY_APPLICATIONS ?? size(6, 1_000));
 const STEPS = size(14, 24);
 const CONCURRENCY = size(4, 12);
+/** A thousand applications take tens of minutes on a shared 2-core machine. */
+const SOAK_TIMEOUT_MS = size(600_000, 3 * 3_600_000);
 
 const fixture = useWorkflowStack('soak');
 const figures = ledger('soak');
@@ -148,53 +150,57 @@ async function runningExecutions(): Promise<ExecutionListItem[]> {
 }
 
 describe(`model-based soak (seed ${SEED}, ${APPLICATIONS} applications${SOAK ? ', soak' : ''})`, () => {
-  it('agrees with the model on every answer and keeps every invariant', async () => {
-    const base = await people(fixture.stack, `soak-${Date.now()}`);
-    const p = countedPeople(base, figures);
-    const driven: Driven[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < APPLICATIONS) {
-          const index = next++;
-          driven.push(await drive(p, index));
-        }
-      }),
-    );
-    expect(driven.flatMap((d) => d.mismatches).slice(0, 10)).toEqual([]);
-
-    // End invariants, application by application.
-    const licences: string[] = [];
-    for (const { id, model } of driven) {
-      const { status, body } = await expectIntact(p, id, figures);
-      expect(figures.check(status === model.status), `${id}: status ${status}, model ${model.status}`).toBe(
-        true,
+  it(
+    'agrees with the model on every answer and keeps every invariant',
+    async () => {
+      const base = await people(fixture.stack, `soak-${Date.now()}`);
+      const p = countedPeople(base, figures);
+      const driven: Driven[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < APPLICATIONS) {
+            const index = next++;
+            driven.push(await drive(p, index));
+          }
+        }),
       );
-      const licence = body.licence as { licenceNumber?: string } | null;
-      if (licence?.licenceNumber) licences.push(licence.licenceNumber);
-    }
-    expect(figures.check(new Set(licences).size === licences.length), 'licence numbers unique').toBe(true);
+      expect(driven.flatMap((d) => d.mismatches).slice(0, 10)).toEqual([]);
 
-    // One live execution for each open application, none for a closed one (the relay ends them).
-    const ids = new Set(driven.map((d) => d.id));
-    const expectedLive = new Map(driven.map((d) => [d.id, isOpen(d.model) ? 1 : 0]));
-    const live = await eventually(
-      async () => {
-        const counts = new Map<string, number>();
-        for (const execution of await runningExecutions()) {
-          const applicationId = execution.name?.replace(/-\d+$/, '') ?? '';
-          if (ids.has(applicationId)) counts.set(applicationId, (counts.get(applicationId) ?? 0) + 1);
-        }
-        const settled = [...expectedLive].every(([id, count]) => (counts.get(id) ?? 0) === count);
-        return settled ? counts : undefined;
-      },
-      {
-        timeoutMs: 60_000,
-        intervalMs: 500,
-        what: 'one running execution per open application and none per closed one',
-      },
-    ).catch(() => undefined);
-    expect(figures.check(live !== undefined), 'live executions').toBe(true);
-    figures.add('invariantsChecked', expectedLive.size - 1);
-  });
+      // End invariants, application by application.
+      const licences: string[] = [];
+      for (const { id, model } of driven) {
+        const { status, body } = await expectIntact(p, id, figures);
+        expect(figures.check(status === model.status), `${id}: status ${status}, model ${model.status}`).toBe(
+          true,
+        );
+        const licence = body.licence as { licenceNumber?: string } | null;
+        if (licence?.licenceNumber) licences.push(licence.licenceNumber);
+      }
+      expect(figures.check(new Set(licences).size === licences.length), 'licence numbers unique').toBe(true);
+
+      // One live execution for each open application, none for a closed one (the relay ends them).
+      const ids = new Set(driven.map((d) => d.id));
+      const expectedLive = new Map(driven.map((d) => [d.id, isOpen(d.model) ? 1 : 0]));
+      const live = await eventually(
+        async () => {
+          const counts = new Map<string, number>();
+          for (const execution of await runningExecutions()) {
+            const applicationId = execution.name?.replace(/-\d+$/, '') ?? '';
+            if (ids.has(applicationId)) counts.set(applicationId, (counts.get(applicationId) ?? 0) + 1);
+          }
+          const settled = [...expectedLive].every(([id, count]) => (counts.get(id) ?? 0) === count);
+          return settled ? counts : undefined;
+        },
+        {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+          what: 'one running execution per open application and none per closed one',
+        },
+      ).catch(() => undefined);
+      expect(figures.check(live !== undefined), 'live executions').toBe(true);
+      figures.add('invariantsChecked', expectedLive.size - 1);
+    },
+    SOAK_TIMEOUT_MS,
+  );
 });
