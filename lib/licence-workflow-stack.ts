@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { logRetentionFor, removalPolicyFor, type StackConfig } from './config.ts';
 import { Api } from './constructs/api.ts';
+import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { Data } from './constructs/data.ts';
 import type { SharedFunctionProps } from './constructs/licence-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -17,6 +18,7 @@ export class LicenceWorkflowStack extends Stack {
   readonly workflow: Workflow;
   readonly api: Api;
   readonly monitoring: Monitoring;
+  readonly console: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: LicenceWorkflowStackProps) {
     super(scope, id, props);
@@ -56,6 +58,13 @@ export class LicenceWorkflowStack extends Stack {
       deletionProtection: !config.throwAway,
       logRetention,
     });
+    this.console = new ConsoleHosting(this, 'Console', {
+      restApi: this.api.restApi,
+      userPool: this.api.userPool,
+      // Hosted sign-in domains are global per region: the account and stage keep it unique.
+      domainPrefix: `licences-${config.stage}-${this.account}`,
+      removalPolicy,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       data: this.data,
       workflow: this.workflow,
@@ -77,6 +86,13 @@ export class LicenceWorkflowStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the REST API' });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `https://${this.console.distribution.distributionDomainName}/`,
+      description: 'The web console (and the API on the same origin)',
+    });
+    new CfnOutput(this, 'ConsoleBucketName', { value: this.console.bucket.bucketName });
+    new CfnOutput(this, 'ConsoleClientId', { value: this.console.client.userPoolClientId });
+    new CfnOutput(this, 'ConsoleSignInDomain', { value: this.console.domain.baseUrl() });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.ref.stateMachineArn });
     new CfnOutput(this, 'DocumentsBucketName', { value: this.data.documents.bucketName });
     new CfnOutput(this, 'DashboardName', { value: this.stackName });

@@ -476,7 +476,9 @@ export function Table<T>(props: {
           {props.rows.map((row) => (
             <tr key={props.rowKey(row)}>
               {props.columns.map(([heading, cell]) => (
-                <td key={heading}>{cell(row)}</td>
+                <td key={heading} data-label={heading}>
+                  {cell(row)}
+                </td>
               ))}
             </tr>
           ))}

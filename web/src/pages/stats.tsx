@@ -1,5 +1,5 @@
-import { get } from '../api.ts';
-import { formatDate, LoadError, Loading, label, Scroll, SummaryList, useLoad } from '../ui.tsx';
+import { ApiError, get } from '../api.ts';
+import { Empty, formatDate, LoadError, Loading, label, Scroll, SummaryList, useLoad } from '../ui.tsx';
 
 /** `GET /stats` as the public sees it: counts below 5 come as "<5". */
 type Count = number | string;
@@ -33,7 +33,12 @@ export function StatsPage() {
       <h1 class="heading-l">How long licences take</h1>
       <p>Public statistics of this licensing authority. Counts below 5 are shown as “&lt;5”.</p>
       {stats.loading && <Loading />}
-      {stats.error !== undefined && <LoadError error={stats.error} />}
+      {stats.error !== undefined &&
+        (stats.error instanceof ApiError && (stats.error.status === 401 || stats.error.status === 404) ? (
+          <Empty>This server does not publish statistics yet.</Empty>
+        ) : (
+          <LoadError error={stats.error} />
+        ))}
       {stats.data && <StatsView stats={stats.data} />}
     </>
   );

@@ -35,22 +35,25 @@ interface Asl {
 export interface Edge {
   from: string;
   to: string;
+  /** A Choice's Default or a Catch: the fallback for what should not happen, left out of the drawing. */
+  fallback: boolean;
 }
 
 /** Every transition of the definition: Next, Choices, Default and Catch targets. */
 export function edgesOf(asl: Asl): Edge[] {
   const edges: Edge[] = [];
   const seen = new Set<string>();
-  const add = (from: string, to: string | undefined) => {
+  const add = (from: string, to: string | undefined, fallback = false) => {
     if (!to || seen.has(`${from}\u0000${to}`)) return;
     seen.add(`${from}\u0000${to}`);
-    edges.push({ from, to });
+    edges.push({ from, to, fallback });
   };
   for (const [name, state] of Object.entries(asl.States)) {
     add(name, state.Next);
     for (const choice of state.Choices ?? []) add(name, choice.Next);
-    add(name, state.Default);
-    for (const handler of state.Catch ?? []) add(name, handler.Next);
+    add(name, state.Default, true);
+    for (const handler of state.Catch ?? [])
+      add(name, handler.Next, asl.States[handler.Next]?.Type === 'Fail');
   }
   return edges;
 }
@@ -63,6 +66,8 @@ interface Laid {
   height: number;
   nodes: Array<{ name: string; type: string; x: number; y: number; width: number; height: number }>;
   edges: Array<Edge & { points: Array<{ x: number; y: number }> }>;
+  /** Edges left out of the layout (the router's fan-out, fallbacks). */
+  hidden: Edge[];
 }
 
 function lay(asl: Asl): Laid {
@@ -76,7 +81,12 @@ function lay(asl: Asl): Laid {
       type: state.Type,
     });
   }
-  const edges = edgesOf(asl);
+  // The start state routes to every status step: its fan-out and the fallbacks would cross everything,
+  // so they are laid out and drawn only where this execution took them (straight, see StateDiagram).
+  const router = asl.States[asl.StartAt]?.Type === 'Choice' ? asl.StartAt : null;
+  const all = edgesOf(asl);
+  const drawn = (edge: Edge) => !edge.fallback && edge.from !== router;
+  const edges = all.filter(drawn);
   for (const edge of edges) graph.setEdge(edge.from, edge.to);
   layout(graph);
   const size = graph.graph();
@@ -95,6 +105,7 @@ function lay(asl: Asl): Laid {
       };
     }),
     edges: edges.map((edge) => ({ ...edge, points: graph.edge(edge.from, edge.to)?.points ?? [] })),
+    hidden: all.filter((edge) => !drawn(edge)),
   };
 }
 
@@ -102,9 +113,23 @@ let laidOut: Laid | undefined;
 
 export function StateDiagram({ visited, current }: { visited: readonly string[]; current: string | null }) {
   laidOut ??= lay(definition as Asl);
-  const { width, height, nodes, edges } = laidOut;
   const visitedSet = new Set(visited);
   const steps = new Set(visited.slice(1).map((state, at) => `${visited[at]}\u0000${state}`));
+  const { width, height, nodes, hidden } = laidOut;
+  const centre = new Map(nodes.map((node) => [node.name, node]));
+  // A hidden edge this execution took is drawn straight, from the bottom of one state to the top of the next.
+  const straight = hidden.flatMap((edge) => {
+    const from = centre.get(edge.from);
+    const to = centre.get(edge.to);
+    if (!from || !to || !steps.has(`${edge.from}\u0000${edge.to}`)) return [];
+    const down = to.y >= from.y ? 1 : -1;
+    const points = [
+      { x: from.x, y: from.y + (down * from.height) / 2 },
+      { x: to.x, y: to.y - (down * to.height) / 2 },
+    ];
+    return [{ ...edge, points }];
+  });
+  const edges = [...laidOut.edges, ...straight];
   const path = (points: Array<{ x: number; y: number }>) =>
     points.map((point, at) => `${at === 0 ? 'M' : 'L'}${point.x.toFixed(1)},${point.y.toFixed(1)}`).join(' ');
   return (
@@ -163,8 +188,9 @@ export function StateDiagram({ visited, current }: { visited: readonly string[];
         </svg>
       </Scroll>
       <figcaption class="hint">
-        Thick blue outline: the current state. Blue fill and thick arrows: states and transitions this
-        execution visited.
+        Yellow with a thick outline: the current state. Blue, with thick arrows: the states and transitions
+        this execution visited. RouteByStatus routes to every status step, and each choice falls back to it;
+        those arrows are drawn only where the execution took them.
       </figcaption>
     </figure>
   );
