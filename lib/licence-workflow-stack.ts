@@ -50,6 +50,7 @@ export class LicenceWorkflowStack extends Stack {
     this.api = new Api(this, 'Api', {
       data: this.data,
       workflow: this.workflow.ref,
+      reconciler: this.workflow.reconciler,
       functionDefaults,
       domainEnvironment,
       cognitoPlus: config.cognitoPlus,

@@ -13,7 +13,13 @@ import { mintToken, type SigningKeys } from './jwt.ts';
  * sign-in page. Served ahead of the API handler without the authorizer; the deployed API has none of
  * these routes (CloudFront serves the files from S3 there, and Cognito signs people in).
  */
-export const CONSOLE_PATHS = ['/', '/index.html', '/local/demo-users', '/local/token'] as const;
+export const CONSOLE_PATHS = [
+  '/',
+  '/index.html',
+  '/config.json',
+  '/local/demo-users',
+  '/local/token',
+] as const;
 export const CONSOLE_PREFIXES = ['/assets/'] as const;
 
 export interface DemoUser {

@@ -29,6 +29,8 @@ export interface ReconcileSummary {
   checked: number;
   started: number;
   woken: number;
+  /** The applications repaired, in the order they were checked. */
+  repaired: Array<{ applicationId: string; repair: 'started' | 'woken' }>;
 }
 
 export interface ReconcilerDependencies {
@@ -47,14 +49,17 @@ const HUMAN_STEP_STATES = new Set<string>(HUMAN_STEP_STATUSES.map((status) => ST
 
 /** One application's failure does not stop the walk; the failures are thrown together at its end. */
 export async function reconcile(deps: ReconcilerDependencies): Promise<ReconcileSummary> {
-  const summary: ReconcileSummary = { checked: 0, started: 0, woken: 0 };
+  const summary: ReconcileSummary = { checked: 0, started: 0, woken: 0, repaired: [] };
   const failures: unknown[] = [];
   const finalSince = new Date(deps.now().getTime() - FINAL_LOOKBACK_MS).toISOString();
   for await (const stored of deps.items.toReconcile(finalSince)) {
     summary.checked += 1;
     try {
       const repair = await reconcileOne(deps, stored);
-      if (repair) summary[repair] += 1;
+      if (repair) {
+        summary[repair] += 1;
+        summary.repaired.push({ applicationId: stored.application.applicationId, repair });
+      }
     } catch (error) {
       logger.error('reconciling an application failed', {
         applicationId: stored.application.applicationId,
@@ -63,7 +68,12 @@ export async function reconcile(deps: ReconcilerDependencies): Promise<Reconcile
       failures.push(error);
     }
   }
-  logger.info('reconciled', { ...summary, failed: failures.length });
+  logger.info('reconciled', {
+    checked: summary.checked,
+    started: summary.started,
+    woken: summary.woken,
+    failed: failures.length,
+  });
   if (failures.length > 0)
     throw new AggregateError(failures, `${failures.length} application(s) not reconciled`);
   return summary;

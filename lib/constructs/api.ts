@@ -25,6 +25,8 @@ import {
   type UserPoolClient,
   UserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -38,6 +40,8 @@ export const API_STAGE_NAME = 'v1';
 export interface ApiProps {
   readonly data: Data;
   readonly workflow: WorkflowRef;
+  /** Run by `POST /ops/reconcile` (the API may invoke it; it holds the Step Functions rights). */
+  readonly reconciler: IFunction;
   readonly functionDefaults: SharedFunctionProps;
   /** Regime settings the domain reads (prefix, time zone, sign-off threshold). */
   readonly domainEnvironment: Record<string, string>;
@@ -195,6 +199,11 @@ export class Api extends Construct {
     handler.bindTable({ table: data.stats, access: 'read' });
     handler.bindDocuments(data.documents);
     handler.bindWorkflow(props.workflow, 'observe');
+    handler.addEnvironment('RECONCILER_FUNCTION_NAME', props.reconciler.functionName);
+    // The function itself, not its versions (grantInvoke would add `<arn>:*`).
+    handler.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.reconciler.functionArn] }),
+    );
     return handler;
   }
 

@@ -152,6 +152,7 @@ describe.concurrent('ops CLI', () => {
       checked: expect.any(Number),
       started: expect.any(Number),
       woken: expect.any(Number),
+      repaired: expect.any(Array),
     });
     expect(summary.checked).toBeGreaterThanOrEqual(1);
   });

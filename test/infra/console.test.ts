@@ -1,10 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { API_PATH_PATTERNS } from '../../lib/constructs/console-hosting.ts';
-import { synthesize } from './support.ts';
+import { arnOf, grantsOf, synthesize } from './support.ts';
 
 /** The console's hosting: private bucket behind CloudFront with OAC, security headers, logs, PKCE client. */
-const { template } = synthesize();
+const synthesized = synthesize();
+const { template } = synthesized;
 
 describe('console hosting', () => {
   it('keeps the console bucket private, encrypted, TLS-only and logged', () => {
@@ -90,5 +91,14 @@ describe('console hosting', () => {
   it('has no route that mints tokens: the API is one proxy resource behind the Cognito authorizer', () => {
     const resources = Object.values(template.findResources('AWS::ApiGateway::Resource'));
     expect(resources.map((resource) => resource.Properties.PathPart)).not.toContain('local');
+  });
+
+  it('lets the api function invoke the reconciler for POST /ops/reconcile, and no other function', () => {
+    const invokes = grantsOf(synthesized, synthesized.stack.api.handler).filter((grant) =>
+      grant.actions.some((action) => action.startsWith('lambda:')),
+    );
+    expect(invokes).toEqual([
+      { actions: ['lambda:InvokeFunction'], resources: [arnOf(synthesized.stack.workflow.reconciler)] },
+    ]);
   });
 });

@@ -23,6 +23,7 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
       'DOCUMENTS_BUCKET',
       'BLOB_STORE',
       'STATE_MACHINE_ARN',
+      'RECONCILER_FUNCTION_NAME',
       ...DOMAIN,
     ],
   },

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './style.css';
+import { completeSignIn } from './auth.ts';
 import { ApplicationPage } from './pages/application.tsx';
 import { ApplicationsPage, NewApplicationPage } from './pages/applications.tsx';
 import { DocumentsPage, SectionPage, SubmitPage } from './pages/draft.tsx';
@@ -205,4 +206,5 @@ function App() {
 }
 
 const root = document.getElementById('app');
-if (root) render(<App />, root);
+// Back from Cognito's hosted sign-in page: exchange the code first, then show the console.
+if (root) void completeSignIn().finally(() => render(<App />, root));

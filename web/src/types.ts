@@ -5,6 +5,7 @@
 
 export type { Role } from '#domain/access.ts';
 export type { Action, Status } from '#domain/applications/lifecycle.ts';
+export type { QueueItem } from '#domain/applications/queue.ts';
 export type { ApplicationView as Application } from '#domain/applications/views.ts';
 export type { ChainVerification } from '#domain/audit.ts';
 export type { ExecutionEvent, ExecutionInfo } from '#domain/ports.ts';

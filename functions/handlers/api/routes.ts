@@ -1,5 +1,6 @@
 import { createDependencies } from '../../adapters/dependencies.ts';
 import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
+import { invokeForJson } from '../../adapters/lambda.ts';
 import { DynamoStatsStore } from '../../adapters/stats-store.ts';
 import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
 import { actorFromClaims, hasRole } from '../../domain/access.ts';
@@ -21,6 +22,7 @@ import {
   LIMITS,
   ListQuerySchema,
 } from '../../domain/schemas.ts';
+import type { ReconcileSummary } from '../reconciler.ts';
 import type { Route, RouteRequest } from './router.ts';
 
 /** The REST routes of API.md: parse (zod) → one use case → respond. */
@@ -224,7 +226,30 @@ export const routes: Route[] = [
       },
     },
   },
+  {
+    pattern: '/ops/reconcile',
+    methods: {
+      POST: async (request) => {
+        if (!hasRole(caller(request), 'operator'))
+          throw new ForbiddenError('Only operators run the reconciler.');
+        validate(ActionBodySchemas.claim, jsonBody(request.event, true));
+        return json(200, await runReconciler());
+      },
+    },
+  },
 ];
+
+/**
+ * The reconciler, now: on AWS its own function (RECONCILER_FUNCTION_NAME, which holds the Step
+ * Functions rights the API does not); on the local stack, where every handler shares one process,
+ * the same handler in this process.
+ */
+async function runReconciler(): Promise<ReconcileSummary> {
+  const functionName = process.env.RECONCILER_FUNCTION_NAME;
+  if (functionName) return invokeForJson<ReconcileSummary>(functionName);
+  const { handler } = await import('../reconciler.ts');
+  return handler();
+}
 
 export const idempotencyKey = (request: RouteRequest): string | undefined =>
   header(request.event, 'idempotency-key');

@@ -81,7 +81,12 @@ describe('reconciler', () => {
   it('starts a missing execution of the current generation from the persisted status', async () => {
     const draft = stored('DRAFT', 3);
     const { engine, deps } = setUp([draft]);
-    expect(await reconcile(deps)).toEqual({ checked: 1, started: 1, woken: 0 });
+    expect(await reconcile(deps)).toEqual({
+      checked: 1,
+      started: 1,
+      woken: 0,
+      repaired: [{ applicationId: draft.application.applicationId, repair: 'started' }],
+    });
     expect(engine.started).toEqual([
       {
         applicationId: draft.application.applicationId,
@@ -96,7 +101,12 @@ describe('reconciler', () => {
     const review = stored('UNDER_REVIEW');
     const { engine, deps, generations } = setUp([review]);
     engine.running(review, 'StepFailed', 'FAILED');
-    expect(await reconcile(deps)).toEqual({ checked: 1, started: 1, woken: 0 });
+    expect(await reconcile(deps)).toEqual({
+      checked: 1,
+      started: 1,
+      woken: 0,
+      repaired: [{ applicationId: review.application.applicationId, repair: 'started' }],
+    });
     expect(generations.get(review.application.applicationId)).toBe(2);
     expect(engine.started).toEqual([
       { applicationId: review.application.applicationId, generation: 2, status: 'UNDER_REVIEW' },
@@ -109,7 +119,7 @@ describe('reconciler', () => {
     const { engine, deps } = setUp([review, submitted]);
     engine.running(review, 'UnderReview');
     engine.running(submitted, 'Screening');
-    expect(await reconcile(deps)).toEqual({ checked: 2, started: 0, woken: 0 });
+    expect(await reconcile(deps)).toEqual({ checked: 2, started: 0, woken: 0, repaired: [] });
     expect([engine.started, engine.woken, engine.stopped]).toEqual([[], [], []]);
   });
 
@@ -118,7 +128,12 @@ describe('reconciler', () => {
     const { engine, deps } = setUp([signOff]);
     engine.running(signOff, 'UnderReview');
     engine.tokens.set(`${signOff.application.applicationId}-1:UnderReview`, 'lost-token');
-    expect(await reconcile(deps)).toEqual({ checked: 1, started: 0, woken: 1 });
+    expect(await reconcile(deps)).toEqual({
+      checked: 1,
+      started: 0,
+      woken: 1,
+      repaired: [{ applicationId: signOff.application.applicationId, repair: 'woken' }],
+    });
     expect(engine.woken).toEqual([
       [
         'lost-token',
@@ -132,14 +147,19 @@ describe('reconciler', () => {
     const { engine, deps } = setUp([signOff], 10_000);
     engine.running(signOff, 'UnderReview');
     engine.tokens.set(`${signOff.application.applicationId}-1:UnderReview`, 'token');
-    expect(await reconcile(deps)).toEqual({ checked: 1, started: 0, woken: 0 });
+    expect(await reconcile(deps)).toEqual({ checked: 1, started: 0, woken: 0, repaired: [] });
   });
 
   it('replaces an execution stuck without a usable token by the next generation', async () => {
     const signOff = stored('PENDING_SIGN_OFF');
     const { engine, deps } = setUp([signOff]);
     engine.running(signOff, 'UnderReview');
-    expect(await reconcile(deps)).toEqual({ checked: 1, started: 1, woken: 0 });
+    expect(await reconcile(deps)).toEqual({
+      checked: 1,
+      started: 1,
+      woken: 0,
+      repaired: [{ applicationId: signOff.application.applicationId, repair: 'started' }],
+    });
     expect(engine.stopped).toEqual([`${signOff.application.applicationId}-1`]);
     expect(engine.started.map((data) => data.generation)).toEqual([2]);
   });
@@ -150,7 +170,12 @@ describe('reconciler', () => {
     const { engine, deps } = setUp([approved, denied]);
     engine.running(approved, 'UnderReview');
     engine.tokens.set(`${approved.application.applicationId}-1:UnderReview`, 'last-token');
-    expect(await reconcile(deps)).toEqual({ checked: 2, started: 0, woken: 1 });
+    expect(await reconcile(deps)).toEqual({
+      checked: 2,
+      started: 0,
+      woken: 1,
+      repaired: [{ applicationId: approved.application.applicationId, repair: 'woken' }],
+    });
     expect(engine.woken).toEqual([
       [
         'last-token',
@@ -164,7 +189,7 @@ describe('reconciler', () => {
     const { engine, deps, generations } = setUp([review]);
     engine.running(review, 'StepFailed', 'FAILED');
     generations.set(review.application.applicationId, 2);
-    expect(await reconcile(deps)).toEqual({ checked: 1, started: 0, woken: 0 });
+    expect(await reconcile(deps)).toEqual({ checked: 1, started: 0, woken: 0, repaired: [] });
     expect(engine.started).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, enc, get, post } from '../api.ts';
-import type { Application, Page } from '../types.ts';
+import type { Application, Page, QueueItem } from '../types.ts';
 import {
   Button,
   type Column,
@@ -16,16 +16,6 @@ import {
   toFormErrors,
   useLoad,
 } from '../ui.tsx';
-
-/** The fields of a `GET /queue` item this page shows (items carry no names: the case page has them). */
-type QueueItem = Pick<Application, 'applicationId' | 'status' | 'lane' | 'assignedTo' | 'flags'> & {
-  dueAt: string | null;
-  nearDue: boolean;
-  workingDaysLeft: number;
-  paused: boolean;
-  exporterCountry: string | null;
-  endUserCountry: string | null;
-};
 
 const QUEUE_COLUMNS: ReadonlyArray<Column<QueueItem>> = [
   [

@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, post } from '../api.ts';
+import { loadSignInConfig, startSignIn } from '../auth.ts';
 import { signIn } from '../session.ts';
 import {
+  Button,
   ErrorSummary,
   type FormErrors,
   fieldError,
@@ -36,6 +38,7 @@ export function SignInPage() {
       }),
     [],
   );
+  const cognito = useLoad(loadSignInConfig, []);
   const [token, setToken] = useState('');
   const [errors, setErrors] = useState<FormErrors | null>(null);
 
@@ -69,6 +72,13 @@ export function SignInPage() {
     <>
       <h1 class="heading-l">Sign in</h1>
       <ErrorSummary errors={errors} />
+      {cognito.data && (
+        <p>
+          <Button onClick={() => cognito.data && void startSignIn(cognito.data)}>
+            Sign in with your account
+          </Button>
+        </p>
+      )}
       {users.loading && <Loading what="Looking for demo users" />}
       {users.data && users.data.items.length > 0 && (
         <section aria-labelledby="demo-users">
