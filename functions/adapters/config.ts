@@ -22,6 +22,10 @@ export function loadConfig(): DomainConfig {
   return {
     ...DEFAULT_CONFIG,
     workingDaysLimit: positiveNumber('WORKING_DAYS_LIMIT', DEFAULT_CONFIG.workingDaysLimit),
+    appealWorkingDaysLimit: positiveNumber(
+      'APPEAL_WORKING_DAYS_LIMIT',
+      DEFAULT_CONFIG.appealWorkingDaysLimit,
+    ),
     timeZone: process.env.AUTHORITY_TIME_ZONE || calendarData.timeZone || DEFAULT_CONFIG.timeZone,
     calendar: { holidays: calendarData.holidays, extraWorkingDays: calendarData.extraWorkingDays },
     signOffThresholdUsd: positiveNumber('SIGN_OFF_THRESHOLD_USD', DEFAULT_CONFIG.signOffThresholdUsd),

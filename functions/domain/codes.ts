@@ -38,4 +38,5 @@ export const FLAG_CODES = [
   'DENIED_PARTY_MATCH',
   'SCREENING_ERROR',
   'RFI_OVERDUE',
+  'APPEAL_OVERTURNED',
 ] as const;

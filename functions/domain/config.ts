@@ -27,6 +27,8 @@ export interface DomainConfig {
   technologyDocuments: readonly DocumentType[];
   /** Calendar days to appeal a denial. */
   appealDays: number;
+  /** Working days allowed for deciding an appeal (the appeal's own clock). */
+  appealWorkingDaysLimit: number;
   licenceNumberPrefix: string;
   /** Cases within this many working days of their due date go first in the queue. */
   queueUrgentWorkingDays: number;
@@ -43,6 +45,7 @@ export const DEFAULT_CONFIG: DomainConfig = {
   requiredDocuments: ['CONTRACT', 'END_USER_CERTIFICATE', 'END_USE_STATEMENT'],
   technologyDocuments: ['TECHNICAL_DESCRIPTION'],
   appealDays: 28,
+  appealWorkingDaysLimit: 30,
   licenceNumberPrefix: 'EXL',
   queueUrgentWorkingDays: 5,
   usageTolerancePercent: 0,

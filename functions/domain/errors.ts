@@ -58,12 +58,8 @@ export class NotAssignedError extends DomainError {
   }
 }
 export class SeparationOfDutiesError extends DomainError {
-  constructor() {
-    super(
-      403,
-      'SEPARATION_OF_DUTIES',
-      'A recommendation must be signed off by someone other than its author.',
-    );
+  constructor(message = 'A recommendation must be signed off by someone other than its author.') {
+    super(403, 'SEPARATION_OF_DUTIES', message);
   }
 }
 export class NotFoundError extends DomainError {
@@ -149,6 +145,13 @@ export class AmendmentOpenError extends DomainError {
 export class LicenceNotActiveError extends DomainError {
   constructor(licenceNumber: string, status: string) {
     super(409, 'LICENCE_NOT_ACTIVE', `Licence ${licenceNumber} is ${status}, not ACTIVE.`, [{ status }]);
+  }
+}
+export class AppealDeadlinePassedError extends DomainError {
+  constructor(appealDeadline: string) {
+    super(422, 'APPEAL_DEADLINE_PASSED', `The deadline to appeal this denial passed at ${appealDeadline}.`, [
+      { appealDeadline },
+    ]);
   }
 }
 export class IdempotencyKeyReusedError extends DomainError {

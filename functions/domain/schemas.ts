@@ -32,6 +32,7 @@ export const LIMITS = {
   conditionLength: 500,
   note: 4_000,
   reason: 2_000,
+  grounds: 4_000,
   informationRequests: 5,
   flags: 20,
   documentBytes: 3 * 1024 * 1024,
@@ -144,6 +145,15 @@ const answers = z.array(text(LIMITS.answerLength)).min(1).max(LIMITS.questions);
 export const conditions = z.array(text(LIMITS.conditionLength)).max(LIMITS.conditions);
 export const note = text(LIMITS.note);
 
+export const APPEAL_OUTCOMES = ['UPHELD', 'OVERTURNED'] as const;
+/** Facts a senior reviewer corrects when overturning a screening refusal: a merge patch of endUser/endUse. */
+export const CorrectionsSchema = z
+  .strictObject({ endUser: nullableRecord.optional(), endUse: nullableRecord.optional() })
+  .refine((patch) => patch.endUser !== undefined || patch.endUse !== undefined, {
+    message: 'corrections must patch endUser or endUse',
+  });
+export type Corrections = z.infer<typeof CorrectionsSchema>;
+
 export const ActionBodySchemas = {
   'complete-details': z.strictObject({}),
   reopen: z.strictObject({}),
@@ -176,6 +186,17 @@ export const ActionBodySchemas = {
   }),
   'sign-off': z.strictObject({ agree: z.boolean(), note: note.optional() }),
   withdraw: z.strictObject({ reason: text(LIMITS.reason) }),
+  appeal: z.strictObject({ grounds: text(LIMITS.grounds) }),
+  'decide-appeal': z
+    .strictObject({
+      outcome: z.enum(APPEAL_OUTCOMES),
+      note,
+      corrections: CorrectionsSchema.optional(),
+    })
+    .refine((body) => body.corrections === undefined || body.outcome === 'OVERTURNED', {
+      path: ['corrections'],
+      message: 'corrections apply only to an overturned appeal',
+    }),
 } as const;
 export type HumanActionWithBody = keyof typeof ActionBodySchemas;
 export type ActionBody<A extends HumanActionWithBody> = z.output<(typeof ActionBodySchemas)[A]>;
@@ -202,7 +223,7 @@ export type UserActor = Extract<Actor, { kind: 'user' }>;
 
 export const FlagSchema = z.strictObject({
   code: z.enum(FLAG_CODES),
-  source: z.enum(['screening', 'workflow']),
+  source: z.enum(['screening', 'workflow', 'appeal']),
   at: isoDateTime,
 });
 export type Flag = z.infer<typeof FlagSchema>;
@@ -210,7 +231,7 @@ export type Flag = z.infer<typeof FlagSchema>;
 export const PauseSchema = z.strictObject({
   from: isoDateTime,
   to: isoDateTime.nullable(),
-  reason: z.literal('INFORMATION_REQUESTED'),
+  reason: z.enum(['INFORMATION_REQUESTED', 'APPEAL']),
 });
 export type Pause = z.infer<typeof PauseSchema>;
 
@@ -220,7 +241,8 @@ export const LegalClockSchema = z.strictObject({
   workingDaysElapsed: z.number().int().nonnegative(),
   workingDaysLimit: z.number().int().positive(),
   paused: z.boolean(),
-  pauses: z.array(PauseSchema).max(LIMITS.informationRequests),
+  // One pause per information request, and one for the (single) appeal.
+  pauses: z.array(PauseSchema).max(LIMITS.informationRequests + 1),
   stoppedAt: isoDateTime.nullable(),
 });
 export type LegalClock = z.infer<typeof LegalClockSchema>;
@@ -249,7 +271,7 @@ export const RecommendationSchema = z.strictObject({
 });
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
-export const DecisionSchema = z.strictObject({
+const DecisionFields = z.strictObject({
   outcome: z.enum(['APPROVED', 'DENIED']),
   reasons: z.array(z.enum(DENIAL_REASONS)).max(DENIAL_REASONS.length),
   note: z.string().max(LIMITS.note).nullable(),
@@ -258,7 +280,33 @@ export const DecisionSchema = z.strictObject({
   decidedAt: isoDateTime,
   appealDeadline: isoDateTime.nullable(),
 });
+/** An earlier decision, overturned on appeal. */
+export type PastDecision = z.infer<typeof DecisionFields>;
+export const DecisionSchema = DecisionFields.extend({
+  /** Earlier decisions overturned on appeal (an application is appealed at most once). */
+  history: z.array(DecisionFields).max(1).default([]),
+});
 export type Decision = z.infer<typeof DecisionSchema>;
+
+export const AppealSchema = z.strictObject({
+  grounds: z.string().max(LIMITS.grounds),
+  lodgedAt: isoDateTime,
+  lodgedBy: z.string().max(LIMITS.name),
+  /** The appeal's own clock in working days, like the legal clock. */
+  clock: LegalClockSchema,
+  outcome: z.enum(APPEAL_OUTCOMES).nullable(),
+  decidedBy: z.string().max(LIMITS.name).nullable(),
+  decidedByRole: z.string().max(LIMITS.name).nullable(),
+  decidedAt: isoDateTime.nullable(),
+  note: z.string().max(LIMITS.note).nullable(),
+  corrections: CorrectionsSchema.nullable(),
+  withdrawal: z.strictObject({ reason: z.string().max(LIMITS.reason), at: isoDateTime }).nullable(),
+  /** The denial appealed against; it moves to `decision.history` when the appeal is overturned. */
+  appealedDecision: DecisionFields,
+  /** Who took part in the denial (its recommender and signer): none of them may decide the appeal. */
+  denialParticipants: z.array(z.string().max(LIMITS.name)).max(2),
+});
+export type Appeal = z.infer<typeof AppealSchema>;
 
 export const LicenceSchema = z.strictObject({
   licenceNumber: z.string().max(64),
@@ -311,6 +359,7 @@ export const ApplicationSchema = DetailsSchema.extend({
   licence: LicenceSchema.nullable(),
   submission: SubmissionSchema.nullable(),
   withdrawal: z.strictObject({ reason: z.string().max(LIMITS.reason) }).nullable(),
+  appeal: AppealSchema.nullable().default(null),
   auditHeadHash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Application = z.infer<typeof ApplicationSchema>;
@@ -338,6 +387,7 @@ export type Warning = z.infer<typeof WarningSchema>;
 /** An application as the API answers it (per-role redactions in views.ts). */
 export const ApplicationViewSchema = ApplicationSchema.omit({ auditHeadHash: true }).extend({
   clock: ClockViewSchema,
+  appeal: AppealSchema.extend({ clock: ClockViewSchema }).nullable(),
   allowedActions: z.array(ActionSchema).meta({ description: 'What the caller may do now.' }),
 });
 export type ApplicationView = z.infer<typeof ApplicationViewSchema>;

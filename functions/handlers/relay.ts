@@ -7,6 +7,8 @@ import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
 import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
+import { WorkflowItems } from '../adapters/workflow-items.ts';
+import { isFinal } from '../domain/applications/lifecycle.ts';
 import { workflowData } from '../domain/applications/timers.ts';
 import type { DomainConfig } from '../domain/config.ts';
 import type { WorkflowEngine } from '../domain/ports.ts';
@@ -15,7 +17,9 @@ import { InformationRequestSchema, StatusSchema } from '../domain/schemas.ts';
 /**
  * The outbox relay on the applications stream (NEW_AND_OLD_IMAGES): a new application starts its
  * execution `<applicationId>-1` with deterministic input; a committed status change wakes the step
- * whose task token is in the OLD image. Everything is idempotent — a repeated start with the same
+ * whose task token is in the OLD image. A status that leaves a final status (an appeal of a
+ * denial) has no step to wake — that execution ended — so the relay advances `generation` (a
+ * conditional write, as the reconciler does) and starts the next execution from the new status. Everything is idempotent — a repeated start with the same
  * name, a token already used or timed out are ignored — so records may be delivered more than once.
  * Any other error fails the record alone (partial batch response); the stream retries it.
  */
@@ -37,6 +41,7 @@ const imageOf = (image: NonNullable<DynamoDBRecord['dynamodb']>['NewImage']): St
 
 export interface RelayDependencies {
   workflow: Pick<WorkflowEngine, 'start' | 'sendTaskSuccess'>;
+  items: Pick<WorkflowItems, 'advanceGeneration'>;
   now: () => Date;
   config: DomainConfig;
 }
@@ -53,8 +58,13 @@ export async function relayRecord(deps: RelayDependencies, record: DynamoDBRecor
   }
   if (record.eventName !== 'MODIFY' || !next) return;
   const previous = imageOf(record.dynamodb?.OldImage);
-  const task = previous?.pendingTask;
-  if (!previous || !task || previous.status === next.status) return;
+  if (!previous || previous.status === next.status) return;
+  if (isFinal(previous.status)) {
+    await startNextGeneration(deps, previous, next);
+    return;
+  }
+  const task = previous.pendingTask;
+  if (!task) return;
   const woken = await deps.workflow.sendTaskSuccess(
     task.token,
     workflowData(next, task.generation, deps.now(), deps.config),
@@ -68,8 +78,34 @@ export async function relayRecord(deps: RelayDependencies, record: DynamoDBRecor
   });
 }
 
+/**
+ * The execution of a final status has ended (a token left on the item is spent). Whoever advances
+ * the generation starts it; a repeated record, or a reconciler that got there first, starts
+ * nothing. A crash between the two writes leaves the new generation without an execution, which
+ * the reconciler starts.
+ */
+async function startNextGeneration(deps: RelayDependencies, previous: StreamImage, next: StreamImage) {
+  const { applicationId } = next;
+  const generation = next.generation + 1;
+  const advanced = await deps.items.advanceGeneration(applicationId, next.generation);
+  const started =
+    advanced && (await deps.workflow.start(workflowData(next, generation, deps.now(), deps.config)));
+  logger.info('next generation relayed', {
+    applicationId,
+    from: previous.status,
+    to: next.status,
+    generation,
+    started,
+  });
+}
+
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
-const deps: RelayDependencies = { workflow: new StepFunctionsWorkflow(), now: () => clock.now(), config };
+const deps: RelayDependencies = {
+  workflow: new StepFunctionsWorkflow(),
+  items: new WorkflowItems(),
+  now: () => clock.now(),
+  config,
+};
 
 export const handler = async (
   event: DynamoDBStreamEvent,

@@ -37,6 +37,8 @@ export const TABLE_ACCESS = {
   /** Read and update single items by key (task tokens, counters). */
   update: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  /** The relay bumps `generation` (a conditional update) when an appeal leaves a final status. */
+  advanceGeneration: ['dynamodb:UpdateItem'],
   /** The reconciler walks all applications and bumps `generation` when it starts a new execution. */
   scanAndUpdate: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
   /** Powertools Idempotency deletes its record when the wrapped call fails. */

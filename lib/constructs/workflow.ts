@@ -163,8 +163,13 @@ export class Workflow extends Construct {
       description: 'Relays committed status changes to Step Functions (outbox)',
       timeout: Duration.seconds(60),
       // The relay computes the timer seconds it hands the workflow from the regime configuration.
-      environment: { STATE_MACHINE_ARN: this.ref.stateMachineArn, ...props.domainEnvironment },
+      environment: {
+        APPLICATIONS_TABLE: props.data.applications.table.tableName,
+        STATE_MACHINE_ARN: this.ref.stateMachineArn,
+        ...props.domainEnvironment,
+      },
     });
+    fn.bindTable({ table: props.data.applications, access: 'advanceGeneration' });
     fn.bindWorkflow(this.ref, 'start', 'sendTaskSuccess');
     fn.addEventSource(
       new DynamoEventSource(props.data.applications.table, {

@@ -38,7 +38,11 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
     of: (stack) => stack.workflow.systemTransition,
     env: ['APPLICATIONS_TABLE', 'AUDIT_TABLE', 'COUNTERS_TABLE', ...DOMAIN],
   },
-  { entry: 'relay', of: (stack) => stack.workflow.relay, env: ['STATE_MACHINE_ARN', ...DOMAIN] },
+  {
+    entry: 'relay',
+    of: (stack) => stack.workflow.relay,
+    env: ['APPLICATIONS_TABLE', 'STATE_MACHINE_ARN', ...DOMAIN],
+  },
   {
     entry: 'reconciler',
     of: (stack) => stack.workflow.reconciler,

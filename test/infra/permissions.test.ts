@@ -144,9 +144,10 @@ describe('IAM of the stack', () => {
       ]);
     });
 
-    it('touches no table item', () => {
+    it('only bumps the generation of applications: no read, put or query, no other table', () => {
       const relayGrants = grants(relay);
-      for (const table of [arn.applications, arn.audit, arn.counters, arn.idempotency]) {
+      expect(actionsOn(relayGrants, arn.applications)).toEqual(['dynamodb:UpdateItem']);
+      for (const table of [arn.audit, arn.counters, arn.idempotency]) {
         for (const action of [
           'dynamodb:GetItem',
           'dynamodb:PutItem',

@@ -224,7 +224,7 @@ export interface InStatusOptions extends FlowOptions {
    */
   heldBy?: UserActor | null;
   /** Status withdrawn from (WITHDRAWN only); default UNDER_REVIEW. */
-  withdrawnFrom?: Exclude<Status, 'APPROVED' | 'DENIED' | 'WITHDRAWN' | 'ABANDONED'>;
+  withdrawnFrom?: Exclude<Status, 'APPROVED' | 'DENIED' | 'WITHDRAWN' | 'ABANDONED' | 'APPEALED'>;
   /** Screening result for UNDER_REVIEW and later. */
   screening?: Partial<ActionInputs['screening-cleared']>;
 }
@@ -232,6 +232,8 @@ export interface InStatusOptions extends FlowOptions {
 /** A senior reviewer other than `holder`, for four-eyes sign-offs. */
 export const otherSenior = (holder: Actor | null | undefined): UserActor =>
   holder?.sub === 'sam' ? senior('sue') : senior('sam');
+
+export const APPEAL_GROUNDS = 'The end user makes civilian motors only; see the attached audit.';
 
 const DECLARATION: ActionInputs['submit'] = { declaration: { accurate: true, signedBy: 'Alice Applicant' } };
 
@@ -300,6 +302,10 @@ function advanceTo(flow: ApplicationFlow, status: Status, options: InStatusOptio
       advanceTo(flow, 'PENDING_SIGN_OFF', { ...options, heldBy: holder });
       flow.apply('sign-off', otherSenior(holder), { agree: true });
       return;
+    case 'APPEALED':
+      advanceTo(flow, 'DENIED', options);
+      flow.apply('appeal', flow.owner, { grounds: APPEAL_GROUNDS });
+      return;
     case 'WITHDRAWN':
       advanceTo(flow, options.withdrawnFrom ?? 'UNDER_REVIEW', options);
       flow.apply('withdraw', flow.owner, { reason: 'The contract was cancelled.' });
@@ -310,4 +316,31 @@ function advanceTo(flow: ApplicationFlow, status: Status, options: InStatusOptio
       flow.apply('abandon', system('system-transition'), {});
       return;
   }
+}
+
+/** A senior reviewer who takes part in no fixture's denial: decides fixture appeals. */
+export const appealDecider = (): UserActor => senior('dana');
+
+/**
+ * An appeal of a denial held by `heldBy` (null: a screening refusal), ended as asked: upheld or
+ * withdrawn (DENIED), or overturned (UNDER_REVIEW; SUBMITTED with corrections for a screening refusal).
+ */
+export function appealEndedIn(
+  end: 'upheld' | 'withdrawn' | 'overturned',
+  heldBy: UserActor | null,
+  options: InStatusOptions = {},
+): ApplicationFlow {
+  const flow = applicationIn('APPEALED', { ...options, heldBy });
+  if (end === 'withdrawn') {
+    flow.apply('withdraw', flow.owner, { reason: 'We accept the refusal.' });
+  } else if (end === 'upheld') {
+    flow.apply('decide-appeal', appealDecider(), { outcome: 'UPHELD', note: 'The denial was sound.' });
+  } else {
+    flow.apply('decide-appeal', appealDecider(), {
+      outcome: 'OVERTURNED',
+      note: 'The denial rested on a misread end use.',
+      ...(heldBy === null && { corrections: { endUse: { military: false } } }),
+    });
+  }
+  return flow;
 }

@@ -193,7 +193,7 @@ export function bruteForceStats(trails: ReadonlyArray<readonly AuditEvent[]>, no
       }),
   );
   // Every status from submission on (APPEALED has no case yet).
-  const statuses = [...pendingStatuses, 'APPROVED', 'DENIED', 'WITHDRAWN'];
+  const statuses = [...pendingStatuses, 'APPROVED', 'DENIED', 'WITHDRAWN', 'APPEALED'];
   return {
     countsByStatus: Object.fromEntries(statuses.map((status) => [status, suppress(counts.get(status) ?? 0)])),
     decisionsByMonth: months.map((month) => ({

@@ -6,6 +6,7 @@ import {
   ACTIONS,
   FINAL_STATUSES,
   isFinal,
+  resultsOf,
   STATUSES,
   type Status,
   SYSTEM_ACTIONS,
@@ -14,6 +15,7 @@ import {
 import {
   HUMAN_STEP_STATUSES,
   needsTimer,
+  ROUTED_ONLY_STATUSES,
   STATE_FOR_STATUS,
   statusForState,
   TIMER_ACTION_FOR_STATUS,
@@ -125,11 +127,11 @@ const reachableFrom = (start: string, avoiding: readonly string[] = []): Set<str
 
 /** Statuses the domain table allows after a step entered in `status` (same status if some action keeps it). */
 const allowedAfter = (status: Status): Status[] => {
-  const transitions = ACTIONS.map((action) => TRANSITIONS[action]).filter((transition) =>
-    (transition.from as readonly Status[]).includes(status),
-  );
-  const keepsStatus = transitions.some((transition) => transition.to.length === 0);
-  return [...(keepsStatus ? [status] : []), ...transitions.flatMap((transition) => transition.to)];
+  const results = ACTIONS.filter((action) =>
+    (TRANSITIONS[action].from as readonly Status[]).includes(status),
+  ).map((action) => resultsOf(action, status));
+  const keepsStatus = results.some((to) => to.length === 0);
+  return [...(keepsStatus ? [status] : []), ...results.flat()];
 };
 
 /** A status's own step, or a system step entered from the catchers of other steps. */
@@ -316,10 +318,19 @@ describe('licence-lifecycle state machine', () => {
       expect(after.Default).toBe('RouteByStatus');
     });
 
-    it('reaches every status from DRAFT through the step Choices alone', () => {
+    it('reaches every status from DRAFT through the step Choices alone, but those entered only through RouteByStatus', () => {
       const reachable = reachableFrom(STATE_FOR_STATUS.DRAFT, [asl.StartAt]);
+      const routedOnly: readonly Status[] = ROUTED_ONLY_STATUSES;
 
-      expect(STATUSES.filter((status) => !reachable.has(STATE_FOR_STATUS[status]))).toEqual([]);
+      expect(STATUSES.filter((status) => !reachable.has(STATE_FOR_STATUS[status]))).toEqual(routedOnly);
+    });
+
+    it('enters the appeal step only from RouteByStatus, as a new generation does', () => {
+      const entering = stateNames.filter((name) =>
+        successorsOf(stateNamed(name)).includes(STATE_FOR_STATUS.APPEALED),
+      );
+
+      expect(sorted(entering)).toEqual(['AfterAppealed', 'RouteByStatus']);
     });
 
     it('waits for a task token from await-step exactly in the human steps', () => {
@@ -433,6 +444,26 @@ describe('licence-lifecycle state machine', () => {
           { status: 'DENIED' },
         ],
         visits: ['InformationOverdue', 'PendingSignOff'],
+        end: 'Denied',
+      },
+      {
+        scenario: 'an appeal in a new generation, overturned to screening, cleared and approved on sign-off',
+        initialStatus: 'APPEALED',
+        outcomes: [
+          { status: 'APPEALED' },
+          { status: 'SUBMITTED' },
+          { status: 'UNDER_REVIEW' },
+          { status: 'PENDING_SIGN_OFF' },
+          { status: 'APPROVED' },
+        ],
+        visits: ['Appealed', 'AfterAppealed', 'Screening', 'UnderReview', 'PendingSignOff'],
+        end: 'Approved',
+      },
+      {
+        scenario: 'an appeal upheld (or withdrawn)',
+        initialStatus: 'APPEALED',
+        outcomes: [{ status: 'DENIED' }],
+        visits: ['Appealed', 'AfterAppealed'],
         end: 'Denied',
       },
       {

@@ -61,6 +61,8 @@ export interface ActionInputs {
   'sign-off': ActionBody<'sign-off'>;
   withdraw: ActionBody<'withdraw'>;
   abandon: Record<string, never>;
+  appeal: ActionBody<'appeal'>;
+  'decide-appeal': ActionBody<'decide-appeal'>;
 }
 
 export interface ActionResult {
@@ -103,8 +105,13 @@ export type ActorRule = (application: Application, actor: UserActor) => Error | 
 export interface ActionDefinition<A extends Action> {
   apply: (application: Application, input: ActionInputs[A], step: Step) => TransitionResult;
   actorRule?: ActorRule;
-  /** Whether `allowedActions` offers it (when it would succeed but do nothing, it is not offered). */
-  offered?: (application: Application) => boolean;
+  /** Beyond the status: whether the action is open at all (otherwise 409 INVALID_TRANSITION, like a wrong status). */
+  available?: (application: Application) => boolean;
+  /**
+   * Whether `allowedActions` offers it (when it would succeed but do nothing, or is refused at
+   * `now`, it is not offered). Without `now`, time rules are not applied.
+   */
+  offered?: (application: Application, now: Date | undefined) => boolean;
   /** Whether it issues a licence when it succeeds (the caller then allocates a number). */
   issuesLicence?: (application: Application, input: ActionInputs[A], config: DomainConfig) => boolean;
 }

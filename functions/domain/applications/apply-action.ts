@@ -13,6 +13,7 @@ import type {
   Change,
   UpdateAction,
 } from './actions.ts';
+import { APPEALS } from './appeals.ts';
 import { DECISION } from './decision.ts';
 import { create, DRAFTING } from './drafting.ts';
 import { refreshClock, stopClock } from './legal-clock.ts';
@@ -42,11 +43,17 @@ const DEFINITIONS: ActionDefinitions<UpdateAction> = {
   ...SCREENING_RESULTS,
   ...REVIEW,
   ...DECISION,
+  ...APPEALS,
 };
 const ALL_DEFINITIONS: { [A in Action]: Definition<A> } = { create: { create }, ...DEFINITIONS };
 
 const statusAllows = (action: Action, status: Status): boolean =>
   (TRANSITIONS[action].from as readonly Status[]).includes(status);
+
+/** The status allows the action and, where the action has one, its availability rule too. */
+const transitionAllows = (action: Action, application: Application): boolean =>
+  statusAllows(action, application.status) &&
+  (action === 'create' || (DEFINITIONS[action].available?.(application) ?? true));
 
 const checkRole = (action: Action, actor: Actor): void =>
   checkPerformer(action, TRANSITIONS[action].by, actor);
@@ -55,14 +62,17 @@ function actorRuleRefusal(application: Application, rule: ActorRule | undefined,
   return actor.kind === 'system' || !rule ? null : rule(application, actor);
 }
 
-/** What the caller may do now: role-, status-, assignment- and actor-rule-aware. */
-export function allowedActions(application: Application, actor: Actor): Action[] {
+/**
+ * What the caller may do at `now`: role-, status-, assignment- and actor-rule-aware. Without
+ * `now`, time rules (the appeal deadline) are not applied.
+ */
+export function allowedActions(application: Application, actor: Actor, now?: Date): Action[] {
   if (!canSee(actor, application)) return [];
   return ACTIONS.filter((action): action is UpdateAction => {
-    if (action === 'create' || !statusAllows(action, application.status)) return false;
+    if (action === 'create' || !transitionAllows(action, application)) return false;
     if (!mayPerform(TRANSITIONS[action].by, actor)) return false;
     const definition = DEFINITIONS[action];
-    if (definition.offered && !definition.offered(application)) return false;
+    if (definition.offered && !definition.offered(application, now)) return false;
     return actorRuleRefusal(application, definition.actorRule, actor) === null;
   });
 }
@@ -96,8 +106,12 @@ export function applyAction<A extends Action>(
   if (context.ifMatch !== undefined && context.ifMatch !== application.version) {
     throw new PreconditionFailedError(context.ifMatch, application.version);
   }
-  if (!statusAllows(action, application.status)) {
-    throw new InvalidTransitionError(action, application.status, allowedActions(application, actor));
+  if (!transitionAllows(action, application)) {
+    throw new InvalidTransitionError(
+      action,
+      application.status,
+      allowedActions(application, actor, context.now),
+    );
   }
   const refusal = actorRuleRefusal(application, definition.actorRule, actor);
   if (refusal) throw refusal;

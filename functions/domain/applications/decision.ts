@@ -1,6 +1,6 @@
 import { addDays, addMonths } from 'date-fns';
 import { InvalidTransitionError, SeparationOfDutiesError } from '../errors.ts';
-import type { Application, Decision, Recommendation } from '../schemas.ts';
+import type { Application, Decision, PastDecision, Recommendation } from '../schemas.ts';
 import { type ActionDefinitions, type Change, type Step, withStatus } from './actions.ts';
 import { assignedToCaller } from './review.ts';
 import { approvalNeedsSignOff } from './rules.ts';
@@ -57,7 +57,7 @@ export const DECISION = {
       }
       if (recommendation.outcome === 'DENIED') {
         // The recommendation's note is internal; only the sign-off note is published with the decision.
-        const decision = deniedBy(step, recommendation.reasons, body.note ?? null);
+        const decision = deniedBy(application, step, recommendation.reasons, body.note ?? null);
         return {
           next: withStatus(application, 'DENIED', { decision }),
           changes: { agree: true, decision },
@@ -87,8 +87,13 @@ function recommend(
   };
 }
 
+/** Earlier decisions of this application overturned on appeal. */
+export const pastDecisions = (application: Application): PastDecision[] =>
+  application.appeal?.outcome === 'OVERTURNED' ? [application.appeal.appealedDecision] : [];
+
 /** A denial decided by the caller, open to appeal for `appealDays`. */
 export function deniedBy(
+  application: Application,
   { context, now, at, sub, role }: Step,
   reasons: Decision['reasons'],
   note: string | null,
@@ -101,6 +106,7 @@ export function deniedBy(
     decidedByRole: role,
     decidedAt: at,
     appealDeadline: addDays(now, context.config.appealDays).toISOString(),
+    history: pastDecisions(application),
   };
 }
 
@@ -129,6 +135,7 @@ function issue(
     decidedByRole: role,
     decidedAt: at,
     appealDeadline: null,
+    history: pastDecisions(current),
   };
   return {
     next: { ...current, status: 'APPROVED', recommendation, decision, licence },

@@ -11,6 +11,7 @@ import {
 } from '../schemas.ts';
 import type { ActionContext, ActionDefinitions, Change } from './actions.ts';
 import { withStatus } from './actions.ts';
+import { withdrawAppeal } from './appeals.ts';
 import { NOT_STARTED_CLOCK, startClock } from './legal-clock.ts';
 import { missingDetails, missingDocuments, policyWarnings } from './rules.ts';
 import { abandonDueAt } from './timers.ts';
@@ -44,6 +45,7 @@ export function create(actor: Actor, details: Details, context: ActionContext): 
     licence: null,
     submission: null,
     withdrawal: null,
+    appeal: null,
     auditHeadHash: GENESIS_HASH,
   };
   return { next, changes: { details } };
@@ -110,10 +112,13 @@ export const DRAFTING = {
     },
   },
   withdraw: {
-    apply: (application, { reason }) => ({
-      next: withStatus(application, 'WITHDRAWN', { withdrawal: { reason } }),
-      changes: { reason },
-    }),
+    apply: (application, body, step) =>
+      application.status === 'APPEALED'
+        ? withdrawAppeal(application, body, step)
+        : {
+            next: withStatus(application, 'WITHDRAWN', { withdrawal: { reason: body.reason } }),
+            changes: { reason: body.reason },
+          },
   },
   abandon: {
     apply(application, _input, { context, now }) {

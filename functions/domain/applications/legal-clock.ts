@@ -168,6 +168,21 @@ export function clockView(clock: LegalClock, now: Date, config: ClockCalendar): 
   };
 }
 
+/** An appeal's own clock, started when it is lodged: same counting, its own limit. */
+export function startAppealClock(now: Date, config: DomainConfig): LegalClock {
+  return startClock(now, { ...config, workingDaysLimit: config.appealWorkingDaysLimit });
+}
+
+/**
+ * The legal clock of an overturned denial runs again: everything from its stop (the denial) to
+ * `now` (the appeal's decision) counts as one pause of reason APPEAL.
+ */
+export function resumeAfterAppeal(clock: LegalClock, now: Date, config: ClockCalendar): LegalClock {
+  if (!clock.startedAt || !clock.stoppedAt) return clock;
+  const pause: Pause = { from: clock.stoppedAt, to: now.toISOString(), reason: 'APPEAL' };
+  return refreshClock({ ...clock, stoppedAt: null, pauses: [...clock.pauses, pause] }, now, config);
+}
+
 export function pauseClock(clock: LegalClock, now: Date, config: ClockCalendar): LegalClock {
   if (clock.paused || !clock.startedAt) return clock;
   const pauses: Pause[] = [

@@ -16,9 +16,11 @@ export const STATUSES = [
   'DENIED',
   'WITHDRAWN',
   'ABANDONED',
+  'APPEALED',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
+/** DENIED stays final: `appeal` is the one action allowed from a final status (DESIGN.md "Appeals"). */
 export const FINAL_STATUSES: readonly Status[] = ['APPROVED', 'DENIED', 'WITHDRAWN', 'ABANDONED'];
 export const isFinal = (status: Status): boolean => FINAL_STATUSES.includes(status);
 
@@ -27,6 +29,8 @@ interface Transition {
   /** Possible resulting statuses; empty means the status does not change. */
   readonly to: readonly Status[];
   readonly by: readonly Performer[];
+  /** Resulting statuses from particular statuses, where they differ from `to`. */
+  readonly toFrom?: Partial<Record<Status, readonly Status[]>>;
 }
 
 const NON_FINAL: readonly Status[] = STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
@@ -36,7 +40,11 @@ const IN_REVIEW: readonly Status[] = ['UNDER_REVIEW', 'INFORMATION_REQUESTED'];
 export const TRANSITIONS = {
   create: { from: [], to: ['DRAFT'], by: ['applicant'] },
   update: { from: ['DRAFT'], to: [], by: ['applicant'] },
-  'add-document': { from: ['DRAFT', 'END_USER_DOCS', 'INFORMATION_REQUESTED'], to: [], by: ['applicant'] },
+  'add-document': {
+    from: ['DRAFT', 'END_USER_DOCS', 'INFORMATION_REQUESTED', 'APPEALED'],
+    to: [],
+    by: ['applicant'],
+  },
   'remove-document': { from: ['DRAFT', 'END_USER_DOCS'], to: [], by: ['applicant'] },
   'complete-details': { from: ['DRAFT'], to: ['END_USER_DOCS'], by: ['applicant'] },
   reopen: { from: ['END_USER_DOCS'], to: ['DRAFT'], by: ['applicant'] },
@@ -58,12 +66,25 @@ export const TRANSITIONS = {
     to: ['APPROVED', 'DENIED', 'UNDER_REVIEW'],
     by: ['senior-reviewer'],
   },
-  withdraw: { from: NON_FINAL, to: ['WITHDRAWN'], by: ['applicant'] },
+  // From APPEALED it withdraws the appeal: the denial stands.
+  withdraw: { from: NON_FINAL, to: ['WITHDRAWN'], by: ['applicant'], toFrom: { APPEALED: ['DENIED'] } },
   abandon: { from: ['DRAFT', 'END_USER_DOCS'], to: ['ABANDONED'], by: ['system'] },
+  appeal: { from: ['DENIED'], to: ['APPEALED'], by: ['applicant'] },
+  'decide-appeal': {
+    from: ['APPEALED'],
+    to: ['DENIED', 'UNDER_REVIEW', 'SUBMITTED'],
+    by: ['senior-reviewer'],
+  },
 } as const satisfies Record<string, Transition>;
 
 export type Action = keyof typeof TRANSITIONS;
 export const ACTIONS = Object.keys(TRANSITIONS) as Action[];
+
+/** The statuses `action` may lead to from `from` (empty: the status does not change). */
+export function resultsOf(action: Action, from: Status): readonly Status[] {
+  const transition: Transition = TRANSITIONS[action];
+  return transition.toFrom?.[from] ?? transition.to;
+}
 export type SystemAction = {
   [A in Action]: (typeof TRANSITIONS)[A]['by'] extends readonly ['system'] ? A : never;
 }[Action];

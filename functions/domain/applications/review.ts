@@ -2,10 +2,12 @@ import {
   AlreadyAssignedError,
   InvalidTransitionError,
   NotAssignedError,
+  SeparationOfDutiesError,
   ValidationError,
 } from '../errors.ts';
 import { type Application, LIMITS, type UserActor } from '../schemas.ts';
 import { type ActionDefinitions, mergeFlags, withStatus } from './actions.ts';
+import { excludedAfterOverturn } from './appeals.ts';
 import { addWorkingDays, pauseClock, resumeClock } from './legal-clock.ts';
 import { openInformationRequest } from './timers.ts';
 
@@ -15,12 +17,16 @@ import { openInformationRequest } from './timers.ts';
 export const assignedToCaller = (application: Application, actor: UserActor): Error | null =>
   application.assignedTo === actor.sub ? null : new NotAssignedError(application.assignedTo === null);
 
+const deniedBeforeError = () =>
+  new SeparationOfDutiesError('Whoever recommended or signed the overturned denial may not handle the case.');
+
 export const REVIEW = {
   claim: {
-    actorRule: (application, actor) =>
-      application.assignedTo !== null && application.assignedTo !== actor.sub
-        ? new AlreadyAssignedError()
-        : null,
+    actorRule: (application, actor) => {
+      if (application.assignedTo !== null && application.assignedTo !== actor.sub)
+        return new AlreadyAssignedError();
+      return excludedAfterOverturn(application, actor.sub) ? deniedBeforeError() : null;
+    },
     offered: (application) => application.assignedTo === null,
     apply(application, _input, { sub }) {
       if (application.assignedTo === sub) return null;
@@ -32,10 +38,13 @@ export const REVIEW = {
     apply: (application) => ({ next: { ...application, assignedTo: null }, changes: { assignedTo: null } }),
   },
   reassign: {
-    apply: (application, { to }) => ({
-      next: { ...application, assignedTo: to },
-      changes: { assignedTo: to, from: application.assignedTo },
-    }),
+    apply(application, { to }) {
+      if (excludedAfterOverturn(application, to)) throw deniedBeforeError();
+      return {
+        next: { ...application, assignedTo: to },
+        changes: { assignedTo: to, from: application.assignedTo },
+      };
+    },
   },
   'request-information': {
     actorRule: assignedToCaller,

@@ -70,9 +70,16 @@ export const totalValueUsd = (details: Details): number =>
 export const hasScreeningFlag = (flags: readonly Flag[]): boolean =>
   flags.some((flag) => flag.source === 'screening');
 
-/** An approval needs a senior sign-off at or above the value threshold or with any screening flag. */
+/**
+ * An approval needs a senior sign-off at or above the value threshold, with any screening flag, or
+ * when an appeal overturned the earlier denial.
+ */
 export function approvalNeedsSignOff(application: Application, config: DomainConfig): boolean {
-  return totalValueUsd(application) >= config.signOffThresholdUsd || hasScreeningFlag(application.flags);
+  return (
+    totalValueUsd(application) >= config.signOffThresholdUsd ||
+    hasScreeningFlag(application.flags) ||
+    application.flags.some((flag) => flag.code === 'APPEAL_OVERTURNED')
+  );
 }
 
 /** Normalised party name for matching: case, accents, punctuation and legal-form noise removed. */

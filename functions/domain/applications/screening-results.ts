@@ -40,6 +40,7 @@ export const SCREENING_RESULTS = {
   'screening-refused': {
     apply(application, outcome, step) {
       const decision = deniedBy(
+        application,
         step,
         ['MILITARY_END_USE'],
         'Published policy: applications for military end use or end users are not approved.',

@@ -1,7 +1,7 @@
 import { hasRole } from '../access.ts';
 import type { DomainConfig } from '../config.ts';
 import { asSeenByApplicant, withoutValue, withoutValues } from '../redaction.ts';
-import type { Actor, Application, ApplicationView, AuditEvent, Lane } from '../schemas.ts';
+import type { Actor, Application, ApplicationView, AuditEvent, Lane, PastDecision } from '../schemas.ts';
 import { allowedActions } from './apply-action.ts';
 import { clockView } from './legal-clock.ts';
 import { ENHANCED_PUBLIC_REASON } from './rules.ts';
@@ -23,7 +23,11 @@ export function applicationView(
   const view: ApplicationView = {
     ...stored,
     clock: clockView(application.clock, now, config),
-    allowedActions: allowedActions(application, actor),
+    appeal: application.appeal && {
+      ...application.appeal,
+      clock: clockView(application.appeal.clock, now, config),
+    },
+    allowedActions: allowedActions(application, actor, now),
   };
   if (hasRole(actor, 'auditor', 'reviewer', 'senior-reviewer')) return view;
   if (hasRole(actor, 'operator')) {
@@ -56,9 +60,24 @@ function applicantView(view: ApplicationView): ApplicationView {
         : null,
     // Why a senior sent a recommendation back is the authority's internal business.
     lastReturn: null,
-    decision: view.decision && { ...view.decision, decidedBy: view.decision.decidedByRole },
+    decision: view.decision && {
+      ...byRole(view.decision),
+      history: view.decision.history.map(byRole),
+    },
+    appeal: view.appeal && {
+      ...view.appeal,
+      decidedBy: view.appeal.decidedByRole,
+      appealedDecision: byRole(view.appeal.appealedDecision),
+      denialParticipants: [],
+    },
   };
 }
+
+/** A decision as applicants see it: by the decider's role, not name. */
+const byRole = <D extends PastDecision>(decision: D): D => ({
+  ...decision,
+  decidedBy: decision.decidedByRole,
+});
 
 /** Changes an applicant may not see in the audit trail. */
 const INTERNAL_CHANGES = new Set([
@@ -69,6 +88,8 @@ const INTERNAL_CHANGES = new Set([
   'error',
   'flags',
   'from',
+  // Names the people who took part in the denial; applicants see it, by role, in `decision.history`.
+  'overturnedDecision',
 ]);
 
 /** A lane as applicants see it: the ENHANCED reason is worded generically. */

@@ -16,6 +16,7 @@ export const STATE_FOR_STATUS = {
   DENIED: 'Denied',
   WITHDRAWN: 'Withdrawn',
   ABANDONED: 'Abandoned',
+  APPEALED: 'Appealed',
 } as const satisfies Record<Status, string>;
 export type WorkflowState = (typeof STATE_FOR_STATUS)[Status];
 
@@ -33,7 +34,14 @@ export const HUMAN_STEP_STATUSES = [
   'UNDER_REVIEW',
   'INFORMATION_REQUESTED',
   'PENDING_SIGN_OFF',
+  'APPEALED',
 ] as const satisfies readonly Status[];
+
+/**
+ * Statuses entered only through `RouteByStatus`, by a new generation: an appeal leaves a final
+ * status, whose execution has ended, so the relay starts the next one.
+ */
+export const ROUTED_ONLY_STATUSES = ['APPEALED'] as const satisfies readonly Status[];
 
 /**
  * Statuses whose step runs a timer, with the system action applied when it fires. The execution

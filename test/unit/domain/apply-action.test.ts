@@ -337,6 +337,7 @@ describe('applyAction: screening', () => {
       decidedByRole: 'system',
       decidedAt: '2025-06-03T09:01:00.000Z',
       appealDeadline: '2025-07-01T09:01:00.000Z',
+      history: [],
     });
     expect(flow.application.clock.stoppedAt).toBe('2025-06-03T09:01:00.000Z');
     expect(flow.events.at(-1)?.reasons).toEqual(['MILITARY_END_USE']);
@@ -607,6 +608,7 @@ describe('applyAction: decisions', () => {
       decidedByRole: 'senior-reviewer',
       decidedAt: '2025-07-01T09:01:00.000Z',
       appealDeadline: '2025-07-29T09:01:00.000Z',
+      history: [],
     });
     expect(flow.application.licence).toBeNull();
     expect(flow.events.at(-1)?.reasons).toEqual(['RISK_OF_DIVERSION', 'INSUFFICIENT_END_USE_ASSURANCE']);

@@ -4,6 +4,7 @@ import { ACTIONS, type Action, STATUSES, type Status } from '#domain/application
 import { DomainError } from '#domain/errors.ts';
 import { type Actor, type Application, ApplicationSchema, type UserActor } from '#domain/schemas.ts';
 import {
+  appealEndedIn,
   applicant,
   applicationIn,
   auditor,
@@ -22,11 +23,17 @@ import {
  * the table and the checks in applyAction are both tested against the written design.
  */
 type Performer = 'applicant' | 'reviewer' | 'senior-reviewer' | 'system';
-type ActorRule = 'unassigned-or-own' | 'assigned-to-caller' | 'not-the-recommender';
+type ActorRule =
+  | 'unassigned-or-own'
+  | 'assigned-to-caller'
+  | 'not-the-recommender'
+  | 'took-no-part-in-the-denial';
 interface Rule {
   from: readonly Status[];
   /** Resulting statuses; 'same' when the status does not change. */
   to: readonly Status[] | 'same';
+  /** Resulting statuses from particular statuses, where they differ. */
+  toFrom?: Partial<Record<Status, readonly Status[]>>;
   who: readonly Performer[];
   actorRule?: ActorRule;
 }
@@ -38,6 +45,7 @@ const NON_FINAL: readonly Status[] = [
   'UNDER_REVIEW',
   'INFORMATION_REQUESTED',
   'PENDING_SIGN_OFF',
+  'APPEALED',
 ];
 const IN_REVIEW: readonly Status[] = ['UNDER_REVIEW', 'INFORMATION_REQUESTED'];
 const REVIEWERS: readonly Performer[] = ['reviewer', 'senior-reviewer'];
@@ -45,7 +53,7 @@ const REVIEWERS: readonly Performer[] = ['reviewer', 'senior-reviewer'];
 const RULES: Record<Exclude<Action, 'create'>, Rule> = {
   update: { from: ['DRAFT'], to: 'same', who: ['applicant'] },
   'add-document': {
-    from: ['DRAFT', 'END_USER_DOCS', 'INFORMATION_REQUESTED'],
+    from: ['DRAFT', 'END_USER_DOCS', 'INFORMATION_REQUESTED', 'APPEALED'],
     to: 'same',
     who: ['applicant'],
   },
@@ -81,8 +89,16 @@ const RULES: Record<Exclude<Action, 'create'>, Rule> = {
     who: ['senior-reviewer'],
     actorRule: 'not-the-recommender',
   },
-  withdraw: { from: NON_FINAL, to: ['WITHDRAWN'], who: ['applicant'] },
+  withdraw: { from: NON_FINAL, to: ['WITHDRAWN'], toFrom: { APPEALED: ['DENIED'] }, who: ['applicant'] },
   abandon: { from: ['DRAFT', 'END_USER_DOCS'], to: ['ABANDONED'], who: ['system'] },
+  // Once: only a denial never appealed (the deadline is checked in its own tests).
+  appeal: { from: ['DENIED'], to: ['APPEALED'], who: ['applicant'] },
+  'decide-appeal': {
+    from: ['APPEALED'],
+    to: ['DENIED', 'UNDER_REVIEW', 'SUBMITTED'],
+    who: ['senior-reviewer'],
+    actorRule: 'took-no-part-in-the-denial',
+  },
 };
 const RULED_ACTIONS = ACTIONS.filter((action): action is Exclude<Action, 'create'> => action !== 'create');
 
@@ -105,10 +121,13 @@ const CALLERS: Caller[] = [
   { label: 'system', actor: system('screen'), performer: 'system' },
 ];
 
+type AppealEnd = 'upheld' | 'withdrawn' | 'overturned';
 interface Situation {
   status: Status;
   heldBy?: UserActor | null;
   withdrawnFrom?: 'DRAFT' | 'UNDER_REVIEW' | 'INFORMATION_REQUESTED';
+  /** An appeal of the denial held by `heldBy` (null: a screening refusal) ended so. */
+  appeal?: AppealEnd;
   /** Reviewers may see an application only once it was submitted. */
   submitted: boolean;
 }
@@ -133,13 +152,30 @@ const SITUATIONS: Situation[] = [
   { status: 'WITHDRAWN', withdrawnFrom: 'UNDER_REVIEW', heldBy: null, submitted: true },
   { status: 'WITHDRAWN', withdrawnFrom: 'INFORMATION_REQUESTED', heldBy: reviewer('rita'), submitted: true },
   { status: 'ABANDONED', submitted: false },
+  // appealed: a screening refusal, rita's denial signed by sam, sam's denial signed by sue
+  ...heldVariants('APPEALED'),
+  { status: 'DENIED', heldBy: reviewer('rita'), appeal: 'upheld', submitted: true },
+  { status: 'DENIED', heldBy: null, appeal: 'withdrawn', submitted: true },
+  { status: 'UNDER_REVIEW', heldBy: reviewer('rita'), appeal: 'overturned', submitted: true },
+  { status: 'UNDER_REVIEW', heldBy: senior('sam'), appeal: 'overturned', submitted: true },
+  { status: 'SUBMITTED', heldBy: null, appeal: 'overturned', submitted: true },
 ];
+
+/** Who took part in the denial of a situation held by `heldBy`: the recommender and the signer. */
+const denialParticipants = (situation: Situation): string[] => {
+  if (!situation.heldBy) return [];
+  return [situation.heldBy.sub, situation.heldBy.sub === 'sam' ? 'sue' : 'sam'];
+};
+const tookPartInDenial = (situation: Situation, actor: Actor): boolean =>
+  (situation.status === 'APPEALED' || situation.appeal === 'overturned') &&
+  denialParticipants(situation).includes(actor.sub);
 
 const describeSituation = (situation: Situation): string => {
   const parts: string[] = [situation.status];
   if (situation.withdrawnFrom) parts.push(`from ${situation.withdrawnFrom}`);
   if (situation.heldBy === null) parts.push('unassigned');
   if (situation.heldBy) parts.push(`held by ${situation.heldBy.sub}`);
+  if (situation.appeal) parts.push(`after an appeal ${situation.appeal}`);
   return parts.join(' ');
 };
 
@@ -161,10 +197,15 @@ function expectedOutcome(
   if (caller.performer === null || !rule.who.includes(caller.performer)) return error(403, 'FORBIDDEN');
   if (staleIfMatch) return error(412, 'PRECONDITION_FAILED');
   if (!rule.from.includes(situation.status)) return error(409, 'INVALID_TRANSITION');
+  if (action === 'appeal' && situation.appeal !== undefined) return error(409, 'INVALID_TRANSITION');
   const assignedTo = application.assignedTo;
   switch (rule.actorRule) {
     case 'unassigned-or-own':
-      return assignedTo !== null && assignedTo !== actor.sub ? error(409, 'ALREADY_ASSIGNED') : OK;
+      if (assignedTo !== null && assignedTo !== actor.sub) return error(409, 'ALREADY_ASSIGNED');
+      // After an overturned appeal, the denial's recommender and signer may not claim the case.
+      return tookPartInDenial(situation, actor) ? error(403, 'SEPARATION_OF_DUTIES') : OK;
+    case 'took-no-part-in-the-denial':
+      return tookPartInDenial(situation, actor) ? error(403, 'SEPARATION_OF_DUTIES') : OK;
     case 'assigned-to-caller':
       return assignedTo === actor.sub ? OK : error(403, 'NOT_ASSIGNED');
     case 'not-the-recommender':
@@ -218,6 +259,8 @@ function inputFor(action: Exclude<Action, 'create'>, application: Application): 
     'sign-off': { agree: true },
     withdraw: { reason: 'No longer needed.' },
     abandon: {},
+    appeal: { grounds: 'The end user is civilian.' },
+    'decide-appeal': { outcome: 'OVERTURNED', note: 'The refusal rested on a misread end use.' },
   };
   return inputs[action];
 }
@@ -228,10 +271,12 @@ const built = new Map<Situation, { application: Application; now: Date }>();
 function fixtureFor(situation: Situation): { application: Application; now: Date } {
   let fixture = built.get(situation);
   if (!fixture) {
-    const flow = applicationIn(situation.status, {
-      ...(situation.heldBy !== undefined && { heldBy: situation.heldBy }),
-      ...(situation.withdrawnFrom && { withdrawnFrom: situation.withdrawnFrom }),
-    });
+    const flow = situation.appeal
+      ? appealEndedIn(situation.appeal, situation.heldBy ?? null)
+      : applicationIn(situation.status, {
+          ...(situation.heldBy !== undefined && { heldBy: situation.heldBy }),
+          ...(situation.withdrawnFrom && { withdrawnFrom: situation.withdrawnFrom }),
+        });
     fixture = { application: flow.application, now: flow.now };
     built.set(situation, fixture);
   }
@@ -288,7 +333,8 @@ describe('applyAction transition table', () => {
       const { application } = fixtureFor(situation);
       expect(application.status).toBe(situation.status);
       expect(application.submission !== null).toBe(situation.submitted);
-      if (situation.heldBy !== undefined) {
+      if (situation.appeal === 'overturned') expect(application.assignedTo).toBeNull();
+      else if (situation.heldBy !== undefined) {
         expect(application.assignedTo).toBe(situation.heldBy?.sub ?? null);
       }
     },
@@ -323,7 +369,7 @@ describe('applyAction transition table', () => {
       const next = result.application;
       if (result.event) {
         if (rule.to === 'same') expect(next.status).toBe(situation.status);
-        else expect(rule.to).toContain(next.status);
+        else expect(rule.toFrom?.[situation.status] ?? rule.to).toContain(next.status);
         expect(result.event).toMatchObject({
           seq: application.version + 1,
           action,
@@ -588,9 +634,10 @@ describe('allowedActions', () => {
     ['INFORMATION_REQUESTED', ['add-document', 'respond', 'withdraw']],
     ['PENDING_SIGN_OFF', ['withdraw']],
     ['APPROVED', []],
-    ['DENIED', []],
+    ['DENIED', ['appeal']],
     ['WITHDRAWN', []],
     ['ABANDONED', []],
+    ['APPEALED', ['add-document', 'withdraw']],
   ] as const)('offers the applicant in %s: %j', (status, actions) => {
     const flow = applicationIn(status);
     expect(sorted(allowedActions(flow.application, flow.owner))).toEqual(sorted([...actions]));

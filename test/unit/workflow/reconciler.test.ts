@@ -97,20 +97,32 @@ describe('reconciler', () => {
     ]);
   });
 
-  it('starts the next generation when the execution ended but the application is open', async () => {
-    const review = stored('UNDER_REVIEW');
-    const { engine, deps, generations } = setUp([review]);
-    engine.running(review, 'StepFailed', 'FAILED');
+  it.each([
+    ['the execution ended but the application is open', 'UNDER_REVIEW', 'StepFailed', 'FAILED'],
+    ['the denial’s execution succeeded and the appeal’s relay was lost', 'APPEALED', 'Denied', 'SUCCEEDED'],
+  ] as const)('starts the next generation when %s', async (_case, status, state, executionStatus) => {
+    const open = stored(status);
+    const { engine, deps, generations } = setUp([open]);
+    engine.running(open, state, executionStatus);
     expect(await reconcile(deps)).toEqual({
       checked: 1,
       started: 1,
       woken: 0,
-      repaired: [{ applicationId: review.application.applicationId, repair: 'started' }],
+      repaired: [{ applicationId: open.application.applicationId, repair: 'started' }],
     });
-    expect(generations.get(review.application.applicationId)).toBe(2);
+    expect(generations.get(open.application.applicationId)).toBe(2);
     expect(engine.started).toEqual([
-      { applicationId: review.application.applicationId, generation: 2, status: 'UNDER_REVIEW' },
+      { applicationId: open.application.applicationId, generation: 2, status },
     ]);
+  });
+
+  it('wakes the Appealed step whose decision’s wake-up was lost', async () => {
+    const overturned = stored('UNDER_REVIEW', 2);
+    const { engine, deps } = setUp([overturned]);
+    engine.running(overturned, 'Appealed');
+    engine.tokens.set(`${overturned.application.applicationId}-2:Appealed`, 'appeal-token');
+    expect(await reconcile(deps)).toMatchObject({ checked: 1, started: 0, woken: 1 });
+    expect(engine.woken.map(([token]) => token)).toEqual(['appeal-token']);
   });
 
   it('leaves alone an execution waiting where the status says, or still screening', async () => {

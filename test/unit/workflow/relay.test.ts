@@ -30,6 +30,11 @@ beforeEach(() => {
 
 const sfnError = <E extends SFNServiceException>(Type: new (options: never) => E, name: string): E =>
   new Type({ message: name, $metadata: {} } as never);
+const noItems = {
+  advanceGeneration: async () => {
+    throw new Error('no generation is advanced for a step to wake');
+  },
+};
 const run = (...records: DynamoDBStreamEvent['Records']) => relay.handler({ Records: records }, context);
 const startInputs = () => sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input);
 const successes = () => sfn.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input);
@@ -78,7 +83,7 @@ describe('relay', () => {
       oldItem: itemOf(review, { generation: 2, pendingTask }),
       newItem: itemOf(requested, { generation: 2 }),
     });
-    await relay.relayRecord({ workflow, now: () => now, config: DEFAULT_CONFIG }, record);
+    await relay.relayRecord({ workflow, items: noItems, now: () => now, config: DEFAULT_CONFIG }, record);
 
     const dueAt = Date.parse(requested.informationRequests[0]?.dueAt ?? '');
     expect(sent).toEqual([
@@ -111,6 +116,59 @@ describe('relay', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(successes()).toEqual([]);
     expect(startInputs()).toEqual([]);
+  });
+
+  describe('a status leaving a final status (an appeal of a denial)', () => {
+    const appealRecord = () => {
+      const denied = applicationIn('DENIED', { heldBy: null }).application;
+      const appealed = {
+        ...applicationIn('APPEALED', { heldBy: null }).application,
+        applicationId: denied.applicationId,
+      };
+      // The token of the last step woken before the denial is spent, but still on the item.
+      const spent = { token: TOKEN, state: 'Screening', generation: 1 };
+      return {
+        applicationId: denied.applicationId,
+        record: streamRecord('MODIFY', {
+          oldItem: itemOf(denied, { generation: 1, pendingTask: spent }),
+          newItem: itemOf(appealed, { generation: 1, pendingTask: spent }),
+        }),
+      };
+    };
+    const relayWith = async (advanced: boolean) => {
+      const { applicationId, record } = appealRecord();
+      const calls: { advanced: Array<[string, number]>; started: unknown[]; woken: unknown[] } = {
+        advanced: [],
+        started: [],
+        woken: [],
+      };
+      const workflow = {
+        start: async (data: unknown) => calls.started.push(data) > 0,
+        sendTaskSuccess: async (token: string) => calls.woken.push(token) > 0,
+      };
+      const items = {
+        advanceGeneration: async (id: string, from: number) =>
+          calls.advanced.push([id, from]) > 0 && advanced,
+      };
+      await relay.relayRecord({ workflow, items, now: () => new Date(), config: DEFAULT_CONFIG }, record);
+      return { applicationId, calls };
+    };
+
+    it('advances the generation and starts the next execution from the new status, waking nothing', async () => {
+      const { applicationId, calls } = await relayWith(true);
+
+      expect(calls.advanced).toEqual([[applicationId, 1]]);
+      expect(calls.started).toEqual([{ applicationId, generation: 2, status: 'APPEALED' }]);
+      expect(calls.woken).toEqual([]);
+    });
+
+    it('starts nothing when someone else advanced the generation first (a repeated record, the reconciler)', async () => {
+      const { calls } = await relayWith(false);
+
+      expect(calls.advanced).toHaveLength(1);
+      expect(calls.started).toEqual([]);
+      expect(calls.woken).toEqual([]);
+    });
   });
 
   it.each([
