@@ -121,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.port,
       handler: withConsole(withOpsPage(handler), keys),
       keys,
-      publicPaths: ['/health', '/stats', ...OPS_PATHS, ...CONSOLE_PATHS],
+      publicPaths: ['/health', '/openapi.json', '/stats', ...OPS_PATHS, ...CONSOLE_PATHS],
       publicPrefixes: [...CONSOLE_PREFIXES],
     });
     stoppers.push(api.stop);

@@ -270,36 +270,28 @@ export class Api extends Construct {
     };
     restApi.root.addMethod('ANY', integration, authorized);
     restApi.root.addResource('{proxy+}').addMethod('ANY', integration, authorized);
-    const health = restApi.root.addResource('health');
-    health.addMethod('ANY', integration, authorized);
-    const publicHealth = health.addMethod('GET', integration, {
-      authorizationType: AuthorizationType.NONE,
-      requestValidator,
-    });
-    Validations.of(publicHealth).acknowledge(
-      {
-        id: 'AwsSolutions-APIG4',
-        reason: 'GET /health is the public liveness probe (API.md); it returns {"status":"ok"} and no data.',
-      },
-      {
-        id: 'AwsSolutions-COG4',
-        reason: 'GET /health is the public liveness probe (API.md); it returns {"status":"ok"} and no data.',
-      },
-    );
-    const stats = restApi.root.addResource('stats');
-    stats.addMethod('ANY', integration, authorized);
-    const publicStats = stats.addMethod('GET', integration, {
-      authorizationType: AuthorizationType.NONE,
-      requestValidator,
-    });
-    const statsReason =
-      'GET /stats is public by design (API.md: transparency statistics, no token): aggregate counts only, ' +
-      'counts below 5 suppressed, no names or values; throttled by the stage and the optional WAF rate rule, ' +
-      'and answered with Cache-Control max-age=60.';
-    Validations.of(publicStats).acknowledge(
-      { id: 'AwsSolutions-APIG4', reason: statsReason },
-      { id: 'AwsSolutions-COG4', reason: statsReason },
-    );
+    const publicGets = {
+      health: 'GET /health is the public liveness probe (API.md); it returns {"status":"ok"} and no data.',
+      'openapi.json':
+        'GET /openapi.json is the published API contract (API.md: no auth); it is generated from the ' +
+        'schemas and holds no data.',
+      stats:
+        'GET /stats is public by design (API.md: transparency statistics, no token): aggregate counts only, ' +
+        'counts below 5 suppressed, no names or values; throttled by the stage and the optional WAF rate rule, ' +
+        'and answered with Cache-Control max-age=60.',
+    };
+    for (const [path, reason] of Object.entries(publicGets)) {
+      const resource = restApi.root.addResource(path);
+      resource.addMethod('ANY', integration, authorized);
+      const publicGet = resource.addMethod('GET', integration, {
+        authorizationType: AuthorizationType.NONE,
+        requestValidator,
+      });
+      Validations.of(publicGet).acknowledge(
+        { id: 'AwsSolutions-APIG4', reason },
+        { id: 'AwsSolutions-COG4', reason },
+      );
+    }
   }
 
   private attachWebAcl(): void {

@@ -62,7 +62,7 @@ describe('Api construct', () => {
         (method) => method.Properties,
       );
 
-    it('authorizes every method with the Cognito user pool except GET /health and GET /stats', () => {
+    it('authorizes every method with the Cognito user pool except the public GETs (health, openapi.json, stats)', () => {
       const { api } = prod.stack;
       prod.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
         Type: 'COGNITO_USER_POOLS',
@@ -72,13 +72,14 @@ describe('Api construct', () => {
       const all = methods(prod);
       const open = all.filter((method) => method.AuthorizationType !== 'COGNITO_USER_POOLS');
 
-      expect(all).toHaveLength(6);
-      expect(open).toHaveLength(2);
+      expect(all).toHaveLength(8);
+      expect(open).toHaveLength(3);
       const resources = prod.template.toJSON().Resources;
       for (const method of open)
         expect(method).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
       expect(open.map((method) => resources[method.ResourceId.Ref].Properties.PathPart).sort()).toEqual([
         'health',
+        'openapi.json',
         'stats',
       ]);
     });

@@ -84,7 +84,12 @@ export async function startTestApi(): Promise<TestApi> {
   process.env.LOCAL_DATA_DIR = dataDir;
   const keys = await loadOrCreateSigningKeys(dataDir);
   const { handler } = await import('#handlers/api.ts');
-  const server = await startApiServer({ port: 0, handler, keys, publicPaths: ['/health', '/stats'] });
+  const server = await startApiServer({
+    port: 0,
+    handler,
+    keys,
+    publicPaths: ['/health', '/openapi.json', '/stats'],
+  });
   return {
     url: server.url,
     keys,

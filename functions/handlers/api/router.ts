@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { z } from 'zod';
 import type { HttpResult } from '../../adapters/http.ts';
 import { MethodNotAllowedError, NotFoundError } from '../../domain/errors.ts';
 
@@ -9,11 +10,29 @@ export interface RouteRequest {
   params: Record<string, string>;
 }
 export type RouteHandler = (request: RouteRequest) => Promise<HttpResult>;
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * One method of a route: its handler and what `GET /openapi.json` says about it. The schemas are
+ * the ones the handler validates with (functions/domain/schemas.ts), so the document cannot drift.
+ */
+export interface Operation {
+  summary: string;
+  description?: string;
+  /** Who may call it (`public`: no token). */
+  roles: readonly string[] | 'public';
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  response: { status: number; description: string; schema: z.ZodType };
+  /** Error codes beyond those every operation of its kind can answer (see openapi.ts). */
+  errors?: readonly string[];
+  handle: RouteHandler;
+}
 
 export interface Route {
+  /** `/applications/:id`; `:name` is a path parameter. */
   pattern: string;
-  methods: Partial<Record<Method, RouteHandler>>;
+  methods: Partial<Record<Method, Operation>>;
 }
 
 const MAX_SEGMENT = 128;
@@ -41,9 +60,9 @@ export function resolveRoute(routes: readonly Route[], method: string, path: str
   for (const route of routes) {
     const params = match(route.pattern, segments);
     if (!params) continue;
-    const handler = route.methods[method as Method];
-    if (!handler) throw new MethodNotAllowedError(Object.keys(route.methods));
-    return { handler, params };
+    const operation = route.methods[method as Method];
+    if (!operation) throw new MethodNotAllowedError(Object.keys(route.methods));
+    return { handler: operation.handle, params };
   }
   throw new NotFoundError('No such route.');
 }

@@ -6,7 +6,12 @@ import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
 import { actorFromClaims, hasRole } from '../../domain/access.ts';
 import type { ActionInputs } from '../../domain/applications/apply-action.ts';
 import { documentBodyTooLarge } from '../../domain/applications/documents.ts';
-import { type Action, SYSTEM_ACTIONS, type SystemAction } from '../../domain/applications/lifecycle.ts';
+import {
+  type Action,
+  SYSTEM_ACTIONS,
+  type SystemAction,
+  TRANSITIONS,
+} from '../../domain/applications/lifecycle.ts';
 import { QueueQuerySchema } from '../../domain/applications/queue.ts';
 import * as queueUseCases from '../../domain/applications/queue-use-cases.ts';
 import { readPublicStats } from '../../domain/applications/stats.ts';
@@ -16,13 +21,31 @@ import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
 import {
   ActionBodySchemas,
   type ActionResponse,
+  ActionResponseSchema,
+  ApplicationViewSchema,
   DetailsPatchSchema,
   DetailsSchema,
+  DocumentRecordSchema,
   DocumentUploadSchema,
+  type HumanActionWithBody,
   LIMITS,
   ListQuerySchema,
 } from '../../domain/schemas.ts';
 import type { ReconcileSummary } from '../reconciler.ts';
+import {
+  AuditTrailSchema,
+  ChainVerificationSchema,
+  DocumentContentSchema,
+  ErrorResponseSchema,
+  ExecutionHistorySchema,
+  ExecutionSchema,
+  HealthSchema,
+  OpenApiDocumentSchema,
+  openApiDocument,
+  PublicStatsSchema,
+  pageOf,
+  QueuePageSchema,
+} from './openapi.ts';
 import type { Route, RouteRequest } from './router.ts';
 
 /** The REST routes of API.md: parse (zod) → one use case → respond. */
@@ -72,168 +95,319 @@ const noExecution = () => new NotFoundError('No workflow execution is known for 
 
 const DOCUMENT_BODY_LIMIT = { bytes: LIMITS.documentBodyBytes, tooLarge: documentBodyTooLarge };
 
-// Own keys only: `in` would also accept inherited names such as `constructor` (a 500, not a 404).
-const isHumanAction = (action: string): action is keyof typeof ActionBodySchemas =>
-  Object.hasOwn(ActionBodySchemas, action);
 const isSystemAction = (action: string): action is SystemAction =>
   (SYSTEM_ACTIONS as string[]).includes(action);
 
+const APPLICATION = {
+  status: 200,
+  description: 'The application as the caller may see it.',
+  schema: ApplicationViewSchema,
+};
+const AUTHORITY = ['reviewer', 'senior-reviewer', 'auditor', 'operator'] as const;
+const EVERYONE = ['applicant', ...AUTHORITY] as const;
+const WATCHERS = ['operator', 'auditor'] as const;
+
+/** Errors an action can answer besides the common ones (DESIGN.md precedence). */
+const ACTION_ERRORS: Partial<Record<HumanActionWithBody, readonly string[]>> = {
+  'complete-details': ['INCOMPLETE'],
+  submit: ['INCOMPLETE'],
+  claim: ['ALREADY_ASSIGNED'],
+  release: ['NOT_ASSIGNED'],
+  'request-information': ['NOT_ASSIGNED'],
+  approve: ['NOT_ASSIGNED'],
+  deny: ['NOT_ASSIGNED'],
+  'sign-off': ['SEPARATION_OF_DUTIES'],
+};
+
+/** One route per human action, its body and roles from the schemas and the lifecycle table. */
+const actionRoutes: Route[] = (Object.keys(ActionBodySchemas) as HumanActionWithBody[]).map((action) => {
+  const { from, to, by } = TRANSITIONS[action];
+  const target = to.length === 0 ? 'the status does not change' : `to ${to.join(' or ')}`;
+  return {
+    pattern: `/applications/:id/actions/${action}`,
+    methods: {
+      POST: {
+        summary: `${action}: from ${from.join(', ')}; ${target}`,
+        roles: by,
+        body: ActionBodySchemas[action],
+        response: { ...APPLICATION, schema: ActionResponseSchema },
+        errors: ['INVALID_TRANSITION', 'PRECONDITION_FAILED', ...(ACTION_ERRORS[action] ?? [])],
+        handle: async (request) => {
+          const body = validate(ActionBodySchemas[action], jsonBody(request.event, true));
+          return performed(request, action, body as never);
+        },
+      },
+    },
+  };
+});
+
 export const routes: Route[] = [
-  { pattern: '/health', methods: { GET: async () => json(200, { status: 'ok' }) } },
+  {
+    pattern: '/health',
+    methods: {
+      GET: {
+        summary: 'Liveness probe',
+        roles: 'public',
+        response: { status: 200, description: 'The API is up.', schema: HealthSchema },
+        handle: async () => json(200, { status: 'ok' }),
+      },
+    },
+  },
+  {
+    pattern: '/openapi.json',
+    methods: {
+      GET: {
+        summary: 'This contract as OpenAPI 3.1, generated from the route table and its zod schemas',
+        roles: 'public',
+        response: { status: 200, description: 'An OpenAPI 3.1 document.', schema: OpenApiDocumentSchema },
+        handle: async () => json(200, openApiDocument(routes)),
+      },
+    },
+  },
   {
     // Public: no token (the local server and API Gateway let it through without one).
     pattern: '/stats',
     methods: {
-      GET: async () =>
-        json(200, await readPublicStats({ ...deps, stats }), {
-          'cache-control': `public, max-age=${STATS_MAX_AGE_SECONDS}`,
-        }),
+      GET: {
+        summary: 'Public statistics (counts below 5 suppressed), cached up to 60 s',
+        roles: 'public',
+        response: { status: 200, description: 'The statistics.', schema: PublicStatsSchema },
+        handle: async () =>
+          json(200, await readPublicStats({ ...deps, stats }), {
+            'cache-control': `public, max-age=${STATS_MAX_AGE_SECONDS}`,
+          }),
+      },
     },
   },
   {
     pattern: '/applications',
     methods: {
-      GET: async (request) => {
-        const actor = caller(request);
-        const query = validate(ListQuerySchema, request.event.queryStringParameters ?? {}, 'query');
-        const page = await useCases.listApplications(deps, actor, query);
-        return json(200, { items: page.items.map((item) => view(request, item)), cursor: page.cursor });
+      GET: {
+        summary: 'List the applications the caller may see, newest first',
+        roles: EVERYONE,
+        query: ListQuerySchema,
+        response: { status: 200, description: 'One page.', schema: pageOf(ApplicationViewSchema) },
+        handle: async (request) => {
+          const actor = caller(request);
+          const query = validate(ListQuerySchema, request.event.queryStringParameters ?? {}, 'query');
+          const page = await useCases.listApplications(deps, actor, query);
+          return json(200, { items: page.items.map((item) => view(request, item)), cursor: page.cursor });
+        },
       },
-      POST: async (request) => {
-        const actor = caller(request);
-        const details = validate(DetailsSchema, jsonBody(request.event, true));
-        return withEtag(
-          201,
-          view(request, await useCases.createApplication(deps, actor, details, meta(request))),
-        );
+      POST: {
+        summary: 'Create a draft with any subset of the details',
+        roles: ['applicant'],
+        body: DetailsSchema,
+        response: { ...APPLICATION, status: 201, description: 'The new draft; ETag is its version.' },
+        handle: async (request) => {
+          const actor = caller(request);
+          const details = validate(DetailsSchema, jsonBody(request.event, true));
+          return withEtag(
+            201,
+            view(request, await useCases.createApplication(deps, actor, details, meta(request))),
+          );
+        },
       },
     },
   },
   {
     pattern: '/applications/:id',
     methods: {
-      GET: async (request) => {
-        const { application } = await useCases.loadVisible(deps, caller(request), param(request, 'id'));
-        return withEtag(200, view(request, application));
+      GET: {
+        summary: 'One application; ETag is its version',
+        roles: EVERYONE,
+        response: APPLICATION,
+        handle: async (request) => {
+          const { application } = await useCases.loadVisible(deps, caller(request), param(request, 'id'));
+          return withEtag(200, view(request, application));
+        },
       },
-      PATCH: async (request) => {
-        const patch = validate(DetailsPatchSchema, jsonBody(request.event, false));
-        return performed(request, 'update', patch);
+      PATCH: {
+        summary: 'JSON merge patch (RFC 7396) of the details, while DRAFT',
+        roles: ['applicant'],
+        body: DetailsPatchSchema,
+        response: APPLICATION,
+        errors: ['INVALID_TRANSITION', 'PRECONDITION_FAILED'],
+        handle: async (request) => {
+          const patch = validate(DetailsPatchSchema, jsonBody(request.event, false));
+          return performed(request, 'update', patch);
+        },
       },
     },
   },
   {
     pattern: '/applications/:id/documents',
     methods: {
-      POST: async (request) => {
-        const upload = validate(DocumentUploadSchema, jsonBody(request.event, false, DOCUMENT_BODY_LIMIT));
-        const document = await useCases.addDocument(
-          deps,
-          caller(request),
-          param(request, 'id'),
-          upload,
-          meta(request),
-        );
-        return json(201, document);
+      POST: {
+        summary: 'Upload a document (pdf, png or jpeg by its bytes; at most 3 MiB decoded)',
+        roles: ['applicant'],
+        body: DocumentUploadSchema,
+        response: { status: 201, description: 'The stored document record.', schema: DocumentRecordSchema },
+        errors: ['INVALID_TRANSITION', 'UNSUPPORTED_MEDIA_TYPE'],
+        handle: async (request) => {
+          const upload = validate(DocumentUploadSchema, jsonBody(request.event, false, DOCUMENT_BODY_LIMIT));
+          const document = await useCases.addDocument(
+            deps,
+            caller(request),
+            param(request, 'id'),
+            upload,
+            meta(request),
+          );
+          return json(201, document);
+        },
       },
     },
   },
   {
     pattern: '/applications/:id/documents/:documentId',
     methods: {
-      GET: async (request) => {
-        const { document, content } = await useCases.getDocument(
-          deps,
-          caller(request),
-          param(request, 'id'),
-          param(request, 'documentId'),
-        );
-        return json(200, { document, contentBase64: Buffer.from(content).toString('base64') });
+      GET: {
+        summary: 'A document and its content (not for operators)',
+        roles: ['applicant', 'reviewer', 'senior-reviewer', 'auditor'],
+        response: { status: 200, description: 'The record and its content.', schema: DocumentContentSchema },
+        handle: async (request) => {
+          const { document, content } = await useCases.getDocument(
+            deps,
+            caller(request),
+            param(request, 'id'),
+            param(request, 'documentId'),
+          );
+          return json(200, { document, contentBase64: Buffer.from(content).toString('base64') });
+        },
       },
-      DELETE: async (request) =>
-        performed(request, 'remove-document', { documentId: param(request, 'documentId') }),
+      DELETE: {
+        summary: 'Remove a document (DRAFT, END_USER_DOCS); the audit keeps its record',
+        roles: ['applicant'],
+        response: APPLICATION,
+        errors: ['INVALID_TRANSITION', 'PRECONDITION_FAILED'],
+        handle: async (request) =>
+          performed(request, 'remove-document', { documentId: param(request, 'documentId') }),
+      },
     },
   },
+  ...actionRoutes,
   {
     pattern: '/applications/:id/actions/:action',
     methods: {
-      POST: async (request) => {
-        const action = param(request, 'action');
-        const actor = caller(request);
-        if (isSystemAction(action)) {
-          // Never callable through the API: 404 when not visible, else 403.
-          await useCases.loadVisible(deps, actor, param(request, 'id'));
+      POST: {
+        summary: `System actions (${SYSTEM_ACTIONS.join(', ')}) are never callable: 403 (404 if not visible)`,
+        roles: [],
+        response: { status: 403, description: 'Always refused.', schema: ErrorResponseSchema },
+        handle: async (request) => {
+          const action = param(request, 'action');
+          if (!isSystemAction(action)) throw new NotFoundError(`No such action "${action}".`);
+          // 404 when not visible, else 403.
+          await useCases.loadVisible(deps, caller(request), param(request, 'id'));
           throw new ForbiddenError(`"${action}" is a system action and cannot be requested.`);
-        }
-        if (!isHumanAction(action)) throw new NotFoundError(`No such action "${action}".`);
-        const body = validate(ActionBodySchemas[action], jsonBody(request.event, true));
-        return performed(request, action, body as never);
+        },
       },
     },
   },
   {
     pattern: '/applications/:id/audit',
     methods: {
-      GET: async (request) =>
-        json(200, { items: await useCases.auditTrail(deps, caller(request), param(request, 'id')) }),
+      GET: {
+        summary: 'The audit trail, seq ascending (applicants: redacted view)',
+        roles: EVERYONE,
+        response: { status: 200, description: 'Every event.', schema: AuditTrailSchema },
+        handle: async (request) =>
+          json(200, { items: await useCases.auditTrail(deps, caller(request), param(request, 'id')) }),
+      },
     },
   },
   {
     pattern: '/applications/:id/execution',
     methods: {
-      GET: async (request) => {
-        const { applicationId, generation } = await watchedApplication(request);
-        const execution = await workflow.describe(applicationId, generation);
-        if (!execution) throw noExecution();
-        return json(200, execution);
+      GET: {
+        summary: 'The Step Functions execution of the application; 404 when none is known',
+        roles: WATCHERS,
+        response: { status: 200, description: 'The current execution.', schema: ExecutionSchema },
+        handle: async (request) => {
+          const { applicationId, generation } = await watchedApplication(request);
+          const execution = await workflow.describe(applicationId, generation);
+          if (!execution) throw noExecution();
+          return json(200, execution);
+        },
       },
     },
   },
   {
     pattern: '/applications/:id/execution/history',
     methods: {
-      GET: async (request) => {
-        const { applicationId, generation } = await watchedApplication(request);
-        const events = await workflow.history(applicationId, generation);
-        if (!events) throw noExecution();
-        return json(200, { events });
+      GET: {
+        summary: 'The visited states of the execution (no payloads or tokens)',
+        roles: WATCHERS,
+        response: { status: 200, description: 'History events.', schema: ExecutionHistorySchema },
+        handle: async (request) => {
+          const { applicationId, generation } = await watchedApplication(request);
+          const events = await workflow.history(applicationId, generation);
+          if (!events) throw noExecution();
+          return json(200, { events });
+        },
       },
     },
   },
   {
     pattern: '/applications/:id/audit/verify',
     methods: {
-      GET: async (request) =>
-        json(200, await useCases.verifyAuditTrail(deps, caller(request), param(request, 'id'))),
+      GET: {
+        summary: 'Verify the hash chain of the audit trail',
+        roles: ['auditor', 'operator'],
+        response: { status: 200, description: 'The verdict.', schema: ChainVerificationSchema },
+        handle: async (request) =>
+          json(200, await useCases.verifyAuditTrail(deps, caller(request), param(request, 'id'))),
+      },
     },
   },
   {
     pattern: '/queue',
     methods: {
-      GET: async (request) => {
-        const query = validate(QueueQuerySchema, request.event.queryStringParameters ?? {}, 'query');
-        return json(200, await queueUseCases.listQueue(deps, caller(request), query));
+      GET: {
+        summary: 'The review queue in queue order',
+        roles: ['reviewer', 'senior-reviewer'],
+        query: QueueQuerySchema,
+        response: { status: 200, description: 'One page of the queue.', schema: QueuePageSchema },
+        handle: async (request) => {
+          const query = validate(QueueQuerySchema, request.event.queryStringParameters ?? {}, 'query');
+          return json(200, await queueUseCases.listQueue(deps, caller(request), query));
+        },
       },
     },
   },
   {
     pattern: '/queue/claim-next',
     methods: {
-      POST: async (request) => {
-        const actor = caller(request);
-        validate(ActionBodySchemas.claim, jsonBody(request.event, true));
-        return withEtag(200, view(request, await queueUseCases.claimNext(deps, actor, meta(request))));
+      POST: {
+        summary: 'Claim the first unassigned UNDER_REVIEW case in queue order; 404 when none',
+        roles: ['reviewer', 'senior-reviewer'],
+        body: ActionBodySchemas.claim,
+        response: APPLICATION,
+        handle: async (request) => {
+          const actor = caller(request);
+          validate(ActionBodySchemas.claim, jsonBody(request.event, true));
+          return withEtag(200, view(request, await queueUseCases.claimNext(deps, actor, meta(request))));
+        },
       },
     },
   },
   {
     pattern: '/ops/reconcile',
     methods: {
-      POST: async (request) => {
-        if (!hasRole(caller(request), 'operator'))
-          throw new ForbiddenError('Only operators run the reconciler.');
-        validate(ActionBodySchemas.claim, jsonBody(request.event, true));
-        return json(200, await runReconciler());
+      POST: {
+        summary: 'Run the reconciler now: repair missing, stuck or ended executions',
+        roles: ['operator'],
+        body: ActionBodySchemas.claim,
+        response: {
+          status: 200,
+          description: 'What it checked and repaired.',
+          schema: OpenApiDocumentSchema,
+        },
+        handle: async (request) => {
+          if (!hasRole(caller(request), 'operator'))
+            throw new ForbiddenError('Only operators run the reconciler.');
+          validate(ActionBodySchemas.claim, jsonBody(request.event, true));
+          return json(200, await runReconciler());
+        },
       },
     },
   },
