@@ -9,6 +9,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { Construct } from 'constructs';
+import { BUNDLING } from '../bundling.ts';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -75,10 +76,6 @@ const READ_ONLY_DYNAMODB = new Set([
   'dynamodb:Scan',
 ]);
 
-// esbuild's ESM output cannot `require()` Node built-ins from bundled CommonJS without this.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __licenceCreateRequire } from 'node:module'; const require = __licenceCreateRequire(import.meta.url);";
-
 export interface LicenceFunctionProps {
   /** Path of the handler file relative to the project root, e.g. `functions/handlers/api.ts`. */
   readonly entry: string;
@@ -137,13 +134,13 @@ export class LicenceFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
+        target: BUNDLING.target,
+        mainFields: [...BUNDLING.mainFields],
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
         sourcesContent: false,
-        externalModules: ['@aws-sdk/*'],
-        banner: ESM_REQUIRE_BANNER,
+        externalModules: [...BUNDLING.externalModules],
+        banner: BUNDLING.banner,
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
       },

@@ -1,0 +1,182 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+
+/**
+ * Counts every AWS SDK call the system's code makes in this process, by service, operation and
+ * table, with DynamoDB's own ConsumedCapacity (the middleware asks for it on every data-plane
+ * call, per index, so transactions and index writes count as DynamoDB bills them).
+ */
+export interface CallCount {
+  calls: number;
+  readUnits: number;
+  writeUnits: number;
+  /** Write units spent on global secondary indexes (part of writeUnits). */
+  indexWriteUnits: number;
+}
+
+export type CounterSnapshot = Record<string, CallCount>;
+
+export interface ConsumedCapacityLike {
+  TableName?: string;
+  CapacityUnits?: number;
+  GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+}
+
+const DYNAMODB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+const DYNAMODB_WRITES = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+]);
+const SERVICES: Record<string, string> = { DynamoDBClient: 'dynamodb', S3Client: 's3', SFNClient: 'sfn' };
+
+/** `service:operation[:table]`, the key of a counter. */
+export const counterKey = (service: string, operation: string, table?: string): string =>
+  table ? `${service}:${operation}:${table}` : `${service}:${operation}`;
+
+export class Counters {
+  private readonly counts = new Map<string, CallCount>();
+
+  /** One call; its consumed capacity (one entry per table) counts as reads or writes by operation. */
+  record(service: string, operation: string, consumed: readonly ConsumedCapacityLike[] = []): void {
+    const isWrite = DYNAMODB_WRITES.has(operation);
+    const tables = consumed.length > 0 ? consumed : [{}];
+    tables.forEach((capacity, index) => {
+      const key = counterKey(service, operation, capacity.TableName);
+      const count = this.counts.get(key) ?? { calls: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
+      // A transaction over two tables is one call.
+      if (index === 0) count.calls += 1;
+      const units = capacity.CapacityUnits ?? 0;
+      const indexUnits = Object.values(capacity.GlobalSecondaryIndexes ?? {}).reduce(
+        (sum, entry) => sum + (entry.CapacityUnits ?? 0),
+        0,
+      );
+      if (isWrite) {
+        count.writeUnits += units;
+        count.indexWriteUnits += indexUnits;
+      } else {
+        count.readUnits += units;
+      }
+      this.counts.set(key, count);
+    });
+  }
+
+  snapshot(): CounterSnapshot {
+    return Object.fromEntries([...this.counts].map(([key, count]) => [key, { ...count }]));
+  }
+}
+
+/** What happened between two snapshots. */
+export function difference(after: CounterSnapshot, before: CounterSnapshot): CounterSnapshot {
+  const result: CounterSnapshot = {};
+  for (const [key, count] of Object.entries(after)) {
+    const earlier = before[key] ?? { calls: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
+    const delta = {
+      calls: count.calls - earlier.calls,
+      readUnits: count.readUnits - earlier.readUnits,
+      writeUnits: count.writeUnits - earlier.writeUnits,
+      indexWriteUnits: count.indexWriteUnits - earlier.indexWriteUnits,
+    };
+    if (delta.calls !== 0 || delta.readUnits !== 0 || delta.writeUnits !== 0) result[key] = delta;
+  }
+  return result;
+}
+
+export interface Totals {
+  calls: number;
+  readUnits: number;
+  writeUnits: number;
+  indexWriteUnits: number;
+}
+
+/** Sums the counters whose key starts with `prefix` (e.g. `dynamodb:`, `dynamodb:Scan`, `s3:PutObject`). */
+export function total(snapshot: CounterSnapshot, prefix = ''): Totals {
+  const sum: Totals = { calls: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
+  for (const [key, count] of Object.entries(snapshot)) {
+    if (!key.startsWith(prefix)) continue;
+    sum.calls += count.calls;
+    sum.readUnits += count.readUnits;
+    sum.writeUnits += count.writeUnits;
+    sum.indexWriteUnits += count.indexWriteUnits;
+  }
+  return sum;
+}
+
+/** Every counter divided by `n` (per application). */
+export function perEach(snapshot: CounterSnapshot, n: number): CounterSnapshot {
+  return Object.fromEntries(
+    Object.entries(snapshot).map(([key, count]) => [
+      key,
+      {
+        calls: count.calls / n,
+        readUnits: count.readUnits / n,
+        writeUnits: count.writeUnits / n,
+        indexWriteUnits: count.indexWriteUnits / n,
+      },
+    ]),
+  );
+}
+
+interface MiddlewareStackLike {
+  add(middleware: unknown, options: { step: string; name: string }): void;
+}
+interface ClientLike {
+  middlewareStack: MiddlewareStackLike;
+}
+type Send = (this: ClientLike, ...args: unknown[]) => unknown;
+interface HandlerArgs {
+  input: Record<string, unknown>;
+}
+interface HandlerContext {
+  clientName?: string;
+  commandName?: string;
+}
+type Next = (args: HandlerArgs) => Promise<{ output: Record<string, unknown> }>;
+
+/**
+ * Adds the counting middleware to every SDK client of this process the first time it sends (the
+ * handlers' clients are module-level; the clients in `ignored`, e.g. the benchmark's own, are skipped).
+ * Works by wrapping the shared smithy `Client.prototype.send` that all AWS SDK v3 clients inherit.
+ */
+export function installSdkCounter(counters: Counters, ignored: WeakSet<object>): void {
+  const instrumented = new WeakSet<object>();
+  const patched = new Set<object>();
+  for (const ClientClass of [DynamoDBClient, S3Client, SFNClient]) {
+    const base = Object.getPrototypeOf(ClientClass.prototype) as { send: Send };
+    if (patched.has(base)) continue;
+    patched.add(base);
+    const original = base.send;
+    base.send = function send(this: ClientLike, ...args: unknown[]) {
+      // DynamoDBDocumentClient shares its inner client's stack: instrument each stack once.
+      if (!ignored.has(this) && !instrumented.has(this.middlewareStack)) {
+        instrumented.add(this.middlewareStack);
+        this.middlewareStack.add(countingMiddleware(counters), { step: 'initialize', name: 'benchCounter' });
+      }
+      return original.apply(this, args);
+    };
+  }
+}
+
+function countingMiddleware(counters: Counters) {
+  return (next: Next, context: HandlerContext) => async (args: HandlerArgs) => {
+    const service = SERVICES[context.clientName ?? ''];
+    const operation = (context.commandName ?? '').replace(/Command$/, '');
+    if (!service) return next(args);
+    const dataPlane =
+      service === 'dynamodb' && (DYNAMODB_READS.has(operation) || DYNAMODB_WRITES.has(operation));
+    if (dataPlane) args.input.ReturnConsumedCapacity = 'INDEXES';
+    const result = await next(args);
+    if (service !== 'dynamodb' || dataPlane) {
+      const consumed = result.output.ConsumedCapacity;
+      counters.record(
+        service,
+        operation,
+        (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as ConsumedCapacityLike[],
+      );
+    }
+    return result;
+  };
+}
