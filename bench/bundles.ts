@@ -17,10 +17,27 @@ export interface BundleReport {
   largestInputs: Record<string, number>;
 }
 
-async function bundle(entry: string, outdir: string): Promise<Metafile> {
+const HELLO_WORLD = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+const client = new DynamoDBClient({});
+export const handler = async () => ({ statusCode: 200, body: String(Boolean(client)) });
+`;
+const HELLO = 'hello-world';
+
+/**
+ * Every function and the hello-world in one esbuild run (each output self-contained, as CDK builds
+ * each function alone), into `<outdir>/<name>/index.mjs`.
+ */
+async function bundleAll(outdir: string): Promise<Metafile> {
+  const helloSource = path.join(outdir, 'hello-src', 'hello.ts');
+  await mkdir(path.dirname(helloSource), { recursive: true });
+  await writeFile(helloSource, HELLO_WORLD);
+  const entries = { ...FUNCTION_ENTRIES, [HELLO]: path.relative(PROJECT_ROOT, helloSource) };
   const result = await build({
-    entryPoints: [path.join(PROJECT_ROOT, entry)],
-    outfile: path.join(outdir, 'index.mjs'),
+    entryPoints: Object.fromEntries(
+      Object.entries(entries).map(([name, entry]) => [`${name}/index`, path.join(PROJECT_ROOT, entry)]),
+    ),
+    outdir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -46,9 +63,9 @@ export function packageOf(input: string): string {
   return `${match[1]}${match[2] ?? ''}`;
 }
 
-function report(metafile: Metafile): BundleReport {
-  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('.mjs'));
-  if (!output) throw new Error('esbuild wrote no .mjs output');
+function report(metafile: Metafile, name: string): BundleReport {
+  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(`${name}/index.mjs`));
+  if (!output) throw new Error(`esbuild wrote no ${name}/index.mjs`);
   const byPackage: Record<string, number> = {};
   for (const [input, { bytesInOutput }] of Object.entries(output[1].inputs)) {
     const name = packageOf(input);
@@ -61,29 +78,6 @@ function report(metafile: Metafile): BundleReport {
   );
   return { bytes: output[1].bytes, largestInputs };
 }
-
-/** Inside the project, so the bundles' `@aws-sdk/*` imports resolve from node_modules, as on Lambda. */
-const workDir = () => path.join(PROJECT_ROOT, 'cdk.out', `bench-${process.pid}`);
-
-export async function measureBundles(): Promise<Record<string, BundleReport>> {
-  const root = workDir();
-  try {
-    const entries = Object.entries(FUNCTION_ENTRIES);
-    const reports = await Promise.all(
-      entries.map(
-        async ([name, entry]) => [name, report(await bundle(entry, path.join(root, name)))] as const,
-      ),
-    );
-    return Object.fromEntries(reports);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
-}
-
-const HELLO_WORLD = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-const client = new DynamoDBClient({});
-export const handler = async () => ({ statusCode: 200, body: String(Boolean(client)) });
-`;
 
 /** Milliseconds to import a module in a fresh Node process (as Lambda does at a cold start). */
 function importMs(file: string): number {
@@ -114,29 +108,38 @@ export interface InitReport {
   processes: number;
 }
 
-/** Alternates the two imports `runs` times each, so machine load hits both alike. */
-export async function measureInit(runs: number): Promise<InitReport> {
-  const root = workDir();
+export interface BuildReport {
+  bundles: Record<string, BundleReport>;
+  init: InitReport;
+}
+
+/**
+ * Bundles everything, then imports the api bundle and the hello-world alternately `runs` times
+ * each in fresh processes (so machine load hits both alike).
+ */
+export async function measureBuild(runs: number): Promise<BuildReport> {
+  // Inside the project, so the bundles' `@aws-sdk/*` imports resolve from node_modules, as on Lambda.
+  const root = path.join(PROJECT_ROOT, 'cdk.out', `bench-${process.pid}`);
   try {
-    await bundle(FUNCTION_ENTRIES.api, path.join(root, 'api'));
-    await mkdir(path.join(root, 'hello-src'), { recursive: true });
-    const helloSource = path.join(root, 'hello-src', 'hello.ts');
-    await writeFile(helloSource, HELLO_WORLD);
-    await bundle(path.relative(PROJECT_ROOT, helloSource), path.join(root, 'hello'));
+    const metafile = await bundleAll(root);
+    const bundles = Object.fromEntries(
+      Object.keys(FUNCTION_ENTRIES).map((name) => [name, report(metafile, name)]),
+    );
     const api: number[] = [];
     const hello: number[] = [];
     for (let run = 0; run < runs; run++) {
       api.push(importMs(path.join(root, 'api', 'index.mjs')));
-      hello.push(importMs(path.join(root, 'hello', 'index.mjs')));
+      hello.push(importMs(path.join(root, HELLO, 'index.mjs')));
     }
     const apiMedian = median(api);
     const helloMedian = median(hello);
-    return {
+    const init = {
       initRatio: Math.round((apiMedian / helloMedian) * 100) / 100,
       apiImportMsMedian: Math.round(apiMedian * 10) / 10,
       helloWorldImportMsMedian: Math.round(helloMedian * 10) / 10,
       processes: runs * 2,
     };
+    return { bundles, init };
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -136,42 +136,53 @@ interface HandlerContext {
 }
 type Next = (args: HandlerArgs) => Promise<{ output: Record<string, unknown> }>;
 
+interface Installation {
+  counters: Counters;
+  ignored: WeakSet<object>;
+}
+let active: Installation | null = null;
+const instrumented = new WeakSet<object>();
+let patched = false;
+
 /**
  * Adds the counting middleware to every SDK client of this process the first time it sends (the
  * handlers' clients are module-level; the clients in `ignored`, e.g. the benchmark's own, are skipped).
- * Works by wrapping the shared smithy `Client.prototype.send` that all AWS SDK v3 clients inherit.
+ * Works by wrapping the shared smithy `Client.prototype.send` that all AWS SDK v3 clients inherit,
+ * once per process; a later call replaces the counters and the ignored clients.
  */
 export function installSdkCounter(counters: Counters, ignored: WeakSet<object>): void {
-  const instrumented = new WeakSet<object>();
-  const patched = new Set<object>();
-  for (const ClientClass of [DynamoDBClient, S3Client, SFNClient]) {
-    const base = Object.getPrototypeOf(ClientClass.prototype) as { send: Send };
-    if (patched.has(base)) continue;
-    patched.add(base);
+  active = { counters, ignored };
+  if (patched) return;
+  patched = true;
+  const bases = new Set(
+    [DynamoDBClient, S3Client, SFNClient].map((client) => Object.getPrototypeOf(client.prototype)),
+  );
+  for (const base of bases as Set<{ send: Send }>) {
     const original = base.send;
     base.send = function send(this: ClientLike, ...args: unknown[]) {
       // DynamoDBDocumentClient shares its inner client's stack: instrument each stack once.
-      if (!ignored.has(this) && !instrumented.has(this.middlewareStack)) {
+      if (!instrumented.has(this.middlewareStack)) {
         instrumented.add(this.middlewareStack);
-        this.middlewareStack.add(countingMiddleware(counters), { step: 'initialize', name: 'benchCounter' });
+        this.middlewareStack.add(countingMiddleware(this), { step: 'initialize', name: 'benchCounter' });
       }
       return original.apply(this, args);
     };
   }
 }
 
-function countingMiddleware(counters: Counters) {
+function countingMiddleware(client: object) {
   return (next: Next, context: HandlerContext) => async (args: HandlerArgs) => {
     const service = SERVICES[context.clientName ?? ''];
     const operation = (context.commandName ?? '').replace(/Command$/, '');
-    if (!service) return next(args);
+    const installation = active;
+    if (!service || !installation || installation.ignored.has(client)) return next(args);
     const dataPlane =
       service === 'dynamodb' && (DYNAMODB_READS.has(operation) || DYNAMODB_WRITES.has(operation));
     if (dataPlane) args.input.ReturnConsumedCapacity = 'INDEXES';
     const result = await next(args);
     if (service !== 'dynamodb' || dataPlane) {
       const consumed = result.output.ConsumedCapacity;
-      counters.record(
+      installation.counters.record(
         service,
         operation,
         (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as ConsumedCapacityLike[],

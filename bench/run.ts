@@ -28,9 +28,10 @@ import {
 } from '../functions/adapters/table-definitions.ts';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { loadOrCreateSigningKeys, mintToken } from '../local/jwt.ts';
+import { invocationObservers, LOCAL_FUNCTION_NAMES } from '../local/lambdas.ts';
 import { freePort } from '../local/ports.ts';
 import type { LocalStack } from '../local/stack.ts';
-import { type BundleReport, type InitReport, measureBundles, measureInit, median } from './bundles.ts';
+import { type BundleReport, type InitReport, measureBuild, median } from './bundles.ts';
 import {
   type CostBreakdown,
   itemBytes,
@@ -99,7 +100,26 @@ export interface LatencyReport {
   p99Ms: number;
 }
 
+export interface Invocation {
+  functionName: string;
+  ms: number;
+}
+
+/** Lambda bills each invocation's duration rounded up to the millisecond, times its memory. */
+export function billedGbSeconds(invocations: readonly Invocation[]): number {
+  return invocations.reduce(
+    (sum, { functionName, ms }) =>
+      sum +
+      (Math.ceil(ms) / 1000) *
+        (functionName === LOCAL_FUNCTION_NAMES.api ? API_MEMORY_GB : FUNCTION_MEMORY_GB),
+    0,
+  );
+}
+
 export interface PathCounts extends UsageCounts {
+  /** Local invocations by function, per application. */
+  invocationsByFunction: Record<string, number>;
+  lambdaTasksInHistory: number;
   /** The SDK calls by `service:operation:table`, per application. */
   calls: CounterSnapshot;
   historyEvents: number;
@@ -196,6 +216,7 @@ interface Harness {
   stack: () => LocalStack;
   restart: () => Promise<void>;
   log: (message: string) => void;
+  invocations: Invocation[];
   /** Applications the measurements left open; withdrawn after each phase, so each phase sees the same few. */
   open: string[];
 }
@@ -203,14 +224,16 @@ interface Harness {
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? ((message: string) => console.log(message));
   log('bundles and cold-start imports');
-  const bundles = await measureBundles();
-  const init = await measureInit(options.initRuns);
+  const { bundles, init } = await measureBuild(options.initRuns);
 
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const counters = new Counters();
   const ignored = new WeakSet<object>();
   installSdkCounter(counters, ignored);
+  const invocations: Invocation[] = [];
+  const observer = (functionName: string, ms: number) => void invocations.push({ functionName, ms });
+  invocationObservers.add(observer);
 
   const dataDir = await mkdtemp(path.join(tmpdir(), 'licence-bench-'));
   const dynamodb = options.dynamodbEndpoint
@@ -259,6 +282,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       tables,
       log,
       open: [],
+      invocations,
       stack: () => {
         if (!running) throw new Error('the local stack is not running');
         return running;
@@ -271,6 +295,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     };
     return await measure(harness, bundles, init);
   } finally {
+    invocationObservers.delete(observer);
     await running?.stop();
     await dynamodb?.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -353,8 +378,7 @@ async function measure(
     prices: PRICES,
     notPriced: NOT_PRICED,
     assumptions: [
-      `Lambda billed duration: API invocations as timed by the client; workflow and relay invocations at the API median, ${FUNCTION_MEMORY_GB * 1024} MB (api ${API_MEMORY_GB * 1024} MB).`,
-      'Relay invocations: one per stream record (a successful write to the applications table); at low traffic each record is its own batch.',
+      `Lambda: every local invocation counted and timed in-process (against DynamoDB Local, slower than DynamoDB), billed per ms at ${FUNCTION_MEMORY_GB * 1024} MB (api ${API_MEMORY_GB * 1024} MB); relay batches as the local stream poller forms them (AWS: up to 25 records within 1 s).`,
       'S3 requests: one PUT per document upload (the local stack stores documents in files); KMS: no request of our own (S3 bucket keys and DynamoDB cache data keys; amortised per key, not per application).',
       `Reconciler every ${RECONCILE_EVERY_MINUTES} min, backlog metric every ${BACKLOG_EVERY_MINUTES} min (as deployed); stored applications are APPROVED ones of one org, up to 11 months old.`,
       'Stored-application per-run cost: the read units the runs spend per additional stored application, between the two growth points.',
@@ -411,16 +435,18 @@ async function tracePath(
   path: (api: BenchApiType, clients: BenchClients) => Promise<string>,
 ): Promise<PathCounts> {
   let calls: CounterSnapshot = {};
-  const sums = { transitions: 0, lambdaTasks: 0, historyEvents: 0, api: 0, apiMs: 0, documents: 0 };
+  const sums = { transitions: 0, lambdaTasks: 0, historyEvents: 0, api: 0, documents: 0 };
+  const invocations: Invocation[] = [];
   for (let i = 0; i < h.options.traced; i++) {
     const before = h.counters.snapshot();
     const apiBefore = h.api.calls.length;
+    const invocationsBefore = h.invocations.length;
     const id = await path(h.api, h.clients);
     const delta = difference(h.counters.snapshot(), before);
     calls = merge(calls, delta);
+    invocations.push(...h.invocations.slice(invocationsBefore));
     const apiCalls = h.api.calls.slice(apiBefore);
     sums.api += apiCalls.length;
-    sums.apiMs += apiCalls.reduce((sum, call) => sum + Math.ceil(call.ms), 0);
     sums.documents += apiCalls.filter((call) => call.path.endsWith('/documents')).length;
     const history = await executionHistory(h.clients, id);
     sums.transitions += stateTransitions(history);
@@ -430,19 +456,18 @@ async function tracePath(
   const n = h.options.traced;
   const perApp = perEach(calls, n);
   const dynamo = total(perApp, 'dynamodb:');
-  const relayInvocations = applicationWrites(perApp, h.tables.applications);
-  const apiRequests = sums.api / n;
-  const medianApiMs = median(h.api.calls.slice(-sums.api).map((call) => call.ms));
-  const workflowInvocations = sums.lambdaTasks / n + relayInvocations;
+  const byFunction: Record<string, number> = {};
+  for (const invocation of invocations)
+    byFunction[invocation.functionName] = (byFunction[invocation.functionName] ?? 0) + 1 / n;
   return {
     stateTransitions: sums.transitions / n,
-    lambdaInvocations: round(apiRequests + workflowInvocations),
-    lambdaGbSeconds: round(
-      (sums.apiMs / n / 1000) * API_MEMORY_GB +
-        ((workflowInvocations * Math.ceil(medianApiMs)) / 1000) * FUNCTION_MEMORY_GB,
-      5,
+    lambdaInvocations: round(invocations.length / n),
+    lambdaGbSeconds: round(billedGbSeconds(invocations) / n, 5),
+    invocationsByFunction: Object.fromEntries(
+      Object.entries(byFunction).map(([name, count]) => [name, round(count)]),
     ),
-    apiRequests,
+    lambdaTasksInHistory: sums.lambdaTasks / n,
+    apiRequests: sums.api / n,
     dynamodbReadUnits: round(dynamo.readUnits),
     dynamodbWriteUnits: round(dynamo.writeUnits),
     s3Puts: sums.documents / n,
@@ -477,14 +502,6 @@ export const lambdaTasks = (history: readonly HistoryEvent[]): number =>
       event.type === 'LambdaFunctionScheduled' ||
       (event.type === 'TaskScheduled' && event.taskScheduledEventDetails?.resourceType === 'lambda'),
   ).length;
-
-/** Writes that put a record on the applications stream (each wakes the relay). */
-export function applicationWrites(snapshot: CounterSnapshot, applicationsTable: string): number {
-  return ['PutItem', 'UpdateItem', 'TransactWriteItems', 'BatchWriteItem'].reduce(
-    (sum, operation) => sum + (snapshot[`dynamodb:${operation}:${applicationsTable}`]?.calls ?? 0),
-    0,
-  );
-}
 
 /**
  * Raw, API and API-with-key transitions interleaved (so machine load hits all three alike): the
@@ -578,9 +595,9 @@ async function rawTransaction(h: Harness, id: string): Promise<() => Promise<num
 async function growthPoint(h: Harness): Promise<GrowthPoint> {
   const storedApplications = await countApplications(h);
   h.log(`growth figures with ${storedApplications} stored applications`);
-  const latency = await timeTransitions(h, Math.max(10, Math.floor(h.options.samples / 4)));
+  const latency = await timeTransitions(h, Math.max(4, Math.floor(h.options.samples / 4)));
   let screening = 0;
-  const screenings = 3;
+  const screenings = Math.min(3, h.options.traced);
   for (let i = 0; i < screenings; i++) {
     const id = await submitApplication(h.api);
     h.open.push(id);

@@ -10,6 +10,7 @@ import type { LocalLambda } from './stepfunctions/index.ts';
 const ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function';
 
 export const LOCAL_FUNCTION_NAMES = {
+  api: 'licence-api',
   awaitStep: 'licence-await-step',
   screen: 'licence-screen',
   systemTransition: 'licence-system-transition',
@@ -50,13 +51,28 @@ export function lambdaContext(functionName: string): Context {
 
 type Handler = (event: never, context: Context) => Promise<unknown>;
 
+/** Told about every local invocation (function name, wall-clock ms); the benchmark bills Lambda time from it. */
+export const invocationObservers = new Set<(functionName: string, ms: number) => void>();
+
+/** Runs one invocation of `functionName`, timed for the observers (if any). */
+export async function observed<T>(functionName: string, run: () => Promise<T>): Promise<T> {
+  if (invocationObservers.size === 0) return run();
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    const ms = performance.now() - started;
+    for (const observer of invocationObservers) observer(functionName, ms);
+  }
+}
+
 /** Loads the handler module on first invocation, then calls it as Lambda would. */
 function lazy(name: string, load: () => Promise<{ handler: Handler }>): LocalLambda {
   let loaded: Promise<{ handler: Handler }> | undefined;
   return async (payload) => {
     loaded ??= load();
     const { handler } = await loaded;
-    return handler(payload as never, lambdaContext(name));
+    return observed(name, () => handler(payload as never, lambdaContext(name)));
   };
 }
 

@@ -13,6 +13,7 @@ import {
   LOCAL_DEFINITION_SUBSTITUTIONS,
   LOCAL_FUNCTION_NAMES,
   lambdaContext,
+  observed,
   workflowLambdas,
 } from './lambdas.ts';
 import { assertPortFree } from './ports.ts';
@@ -119,7 +120,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // So is the web console (static files, and the demo users' sign-in).
     const api = await startApiServer({
       port: options.port,
-      handler: withConsole(withOpsPage(handler), keys),
+      handler: withConsole(
+        withOpsPage((event, context) => observed(LOCAL_FUNCTION_NAMES.api, () => handler(event, context))),
+        keys,
+      ),
       keys,
       publicPaths: ['/health', '/openapi.json', '/stats', ...OPS_PATHS, ...CONSOLE_PATHS],
       publicPrefixes: [...CONSOLE_PREFIXES],
@@ -204,7 +208,9 @@ async function startWorkflow(
     import('../functions/handlers/reconciler.ts'),
   ]);
   await readApplicationsStream(options, stoppers, 'stream-checkpoints', (event) =>
-    relay.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.relay)),
+    observed(LOCAL_FUNCTION_NAMES.relay, () =>
+      relay.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.relay)),
+    ),
   );
 
   const runReconciler = async () => {

@@ -1,0 +1,111 @@
+import { DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { Counters, difference, installSdkCounter, perEach, total } from '../../../bench/counters.ts';
+
+/** A DynamoDB client whose HTTP layer answers `reply` and keeps the request bodies it was sent. */
+function fakeDynamoDb(reply: Record<string, unknown>) {
+  const bodies: Array<Record<string, unknown>> = [];
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    requestHandler: {
+      handle: async (request: { body?: string }) => {
+        bodies.push(JSON.parse(String(request.body ?? '{}')));
+        const body = new TextEncoder().encode(JSON.stringify(reply));
+        return {
+          response: {
+            statusCode: 200,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: new Blob([body]).stream(),
+          },
+        };
+      },
+    },
+  });
+  return { client, bodies };
+}
+
+describe('the counters', () => {
+  it('count reads and writes by operation and table, index writes apart', () => {
+    const counters = new Counters();
+    counters.record('dynamodb', 'GetItem', [{ TableName: 'Applications', CapacityUnits: 1 }]);
+    counters.record('dynamodb', 'TransactWriteItems', [
+      {
+        TableName: 'Applications',
+        CapacityUnits: 10,
+        GlobalSecondaryIndexes: { byOrg: { CapacityUnits: 2 } },
+      },
+      { TableName: 'AuditEvents', CapacityUnits: 4 },
+    ]);
+    counters.record('sfn', 'StartExecution');
+    const snapshot = counters.snapshot();
+    expect(snapshot['dynamodb:GetItem:Applications']).toEqual({
+      calls: 1,
+      readUnits: 1,
+      writeUnits: 0,
+      indexWriteUnits: 0,
+    });
+    // One transaction over two tables is one call.
+    expect(total(snapshot, 'dynamodb:TransactWriteItems')).toEqual({
+      calls: 1,
+      readUnits: 0,
+      writeUnits: 14,
+      indexWriteUnits: 2,
+    });
+    expect(snapshot['sfn:StartExecution']?.calls).toBe(1);
+  });
+
+  it('tell what happened between two snapshots, per application', () => {
+    const counters = new Counters();
+    counters.record('dynamodb', 'Query', [{ TableName: 'Applications', CapacityUnits: 0.5 }]);
+    const before = counters.snapshot();
+    counters.record('dynamodb', 'Query', [{ TableName: 'Applications', CapacityUnits: 1.5 }]);
+    counters.record('dynamodb', 'Query', [{ TableName: 'Applications', CapacityUnits: 2.5 }]);
+    const delta = difference(counters.snapshot(), before);
+    expect(delta['dynamodb:Query:Applications']).toEqual({
+      calls: 2,
+      readUnits: 4,
+      writeUnits: 0,
+      indexWriteUnits: 0,
+    });
+    expect(perEach(delta, 2)['dynamodb:Query:Applications']?.readUnits).toBe(2);
+    expect(difference(before, before)).toEqual({});
+  });
+
+  it('ask DynamoDB for the consumed capacity of every call and count it once per call', async () => {
+    const counters = new Counters();
+    const ignored = new WeakSet<object>();
+    installSdkCounter(counters, ignored);
+    const { client, bodies } = fakeDynamoDb({
+      Item: { applicationId: { S: 'app_1' } },
+      ConsumedCapacity: { TableName: 'Applications', CapacityUnits: 1 },
+    });
+    await client.send(
+      new GetItemCommand({ TableName: 'Applications', Key: { applicationId: { S: 'app_1' } } }),
+    );
+    // Through the document client too, which shares the inner client's middleware stack.
+    await DynamoDBDocumentClient.from(client).send(
+      new GetCommand({ TableName: 'Applications', Key: { applicationId: 'app_1' } }),
+    );
+    expect(bodies.map((body) => body.ReturnConsumedCapacity)).toEqual(['INDEXES', 'INDEXES']);
+    expect(counters.snapshot()['dynamodb:GetItem:Applications']).toEqual({
+      calls: 2,
+      readUnits: 2,
+      writeUnits: 0,
+      indexWriteUnits: 0,
+    });
+  });
+
+  it('leave the clients it is told to ignore alone', async () => {
+    const counters = new Counters();
+    const ignored = new WeakSet<object>();
+    installSdkCounter(counters, ignored);
+    const { client, bodies } = fakeDynamoDb({ ConsumedCapacity: [{ TableName: 'T', CapacityUnits: 2 }] });
+    ignored.add(client);
+    await client.send(new TransactWriteItemsCommand({ TransactItems: [] }));
+    expect(bodies[0]?.ReturnConsumedCapacity).toBeUndefined();
+    expect(counters.snapshot()).toEqual({});
+  });
+});
