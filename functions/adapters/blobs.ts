@@ -1,27 +1,46 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { BlobStore } from '../domain/ports.ts';
 
-/** Document content: S3 on AWS (KMS-encrypted bucket), a folder under LOCAL_DATA_DIR locally. */
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let sdkModule: Promise<S3Sdk> | undefined;
+
+/**
+ * Document content: S3 on AWS (KMS-encrypted bucket), a folder under LOCAL_DATA_DIR locally. The
+ * S3 SDK loads on the first document request, not at a cold start (most requests touch no document).
+ */
 export class S3BlobStore implements BlobStore {
+  private client: S3Client | undefined;
+
   constructor(
     private readonly bucket: string,
-    private readonly client = new S3Client({}),
-  ) {}
+    client?: S3Client,
+  ) {
+    this.client = client;
+  }
+
+  private async sdk(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    sdkModule ??= import('@aws-sdk/client-s3');
+    const sdk = await sdkModule;
+    this.client ??= new sdk.S3Client({});
+    return { sdk, client: this.client };
+  }
 
   async put(key: string, content: Uint8Array, contentType: string): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: contentType }),
+    const { sdk, client } = await this.sdk();
+    await client.send(
+      new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: contentType }),
     );
   }
 
   async get(key: string): Promise<Uint8Array | null> {
+    const { sdk, client } = await this.sdk();
     try {
-      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const { Body } = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return Body ? await Body.transformToByteArray() : null;
     } catch (error) {
-      if (error instanceof NoSuchKey) return null;
+      if (error instanceof Error && error.name === 'NoSuchKey') return null;
       throw error;
     }
   }

@@ -1,17 +1,4 @@
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  InvalidToken,
-  SendTaskSuccessCommand,
-  SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-  TaskDoesNotExist,
-  TaskTimedOut,
-} from '@aws-sdk/client-sfn';
+import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import type {
   ExecutionEvent,
   ExecutionInfo,
@@ -31,17 +18,41 @@ export const executionName = (applicationId: string, generation: number): string
 
 const MAX_HISTORY_PAGES = 20;
 
+type StepFunctionsSdk = typeof import('@aws-sdk/client-sfn');
+let sdkModule: Promise<StepFunctionsSdk> | undefined;
+/** Loaded on first use: the api function needs it only on its execution routes (cold start). */
+const loadSdk = (): Promise<StepFunctionsSdk> => {
+  sdkModule ??= import('@aws-sdk/client-sfn');
+  return sdkModule;
+};
+
+/** SDK exceptions by name, so checking one needs no SDK module. */
+const isError = (error: unknown, ...names: string[]): boolean =>
+  error instanceof Error && names.includes(error.name);
+
 export class StepFunctionsWorkflow implements WorkflowEngine {
+  private client: SFNClient | undefined;
+
   constructor(
     private readonly stateMachineArn: string | undefined = process.env.STATE_MACHINE_ARN || undefined,
-    private readonly client: SFNClient = new SFNClient({}),
-  ) {}
+    client?: SFNClient,
+  ) {
+    this.client = client;
+  }
+
+  /** The SDK module and this adapter's client, both made on first use. */
+  private async sdk(): Promise<{ sdk: StepFunctionsSdk; client: SFNClient }> {
+    const sdk = await loadSdk();
+    this.client ??= new sdk.SFNClient({});
+    return { sdk, client: this.client };
+  }
 
   /** Idempotent for a deterministic input; a name taken with another input answers false. */
   async start(data: WorkflowData): Promise<boolean> {
+    const { sdk, client } = await this.sdk();
     try {
-      await this.client.send(
-        new StartExecutionCommand({
+      await client.send(
+        new sdk.StartExecutionCommand({
           stateMachineArn: this.requireStateMachine(),
           name: executionName(data.applicationId, data.generation),
           input: JSON.stringify(data),
@@ -49,21 +60,18 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
       );
       return true;
     } catch (error) {
-      if (error instanceof ExecutionAlreadyExists) return false;
+      if (isError(error, 'ExecutionAlreadyExists')) return false;
       throw error;
     }
   }
 
   async sendTaskSuccess(token: string, data: WorkflowData): Promise<boolean> {
+    const { sdk, client } = await this.sdk();
     try {
-      await this.client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(data) }));
+      await client.send(new sdk.SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(data) }));
       return true;
     } catch (error) {
-      if (
-        error instanceof TaskTimedOut ||
-        error instanceof InvalidToken ||
-        error instanceof TaskDoesNotExist
-      ) {
+      if (isError(error, 'TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist')) {
         return false;
       }
       throw error;
@@ -73,10 +81,11 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
   async describe(applicationId: string, generation: number): Promise<ExecutionInfo | null> {
     const executionArn = this.executionArn(applicationId, generation);
     if (!executionArn) return null;
+    const { sdk, client } = await this.sdk();
     try {
-      const execution = await this.client.send(new DescribeExecutionCommand({ executionArn }));
-      const recent = await this.client.send(
-        new GetExecutionHistoryCommand({
+      const execution = await client.send(new sdk.DescribeExecutionCommand({ executionArn }));
+      const recent = await client.send(
+        new sdk.GetExecutionHistoryCommand({
           executionArn,
           reverseOrder: true,
           maxResults: 25,
@@ -94,7 +103,7 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
         stopDate: execution.stopDate?.toISOString() ?? null,
       };
     } catch (error) {
-      if (error instanceof ExecutionDoesNotExist) return null;
+      if (isError(error, 'ExecutionDoesNotExist')) return null;
       throw error;
     }
   }
@@ -103,13 +112,14 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
   async history(applicationId: string, generation: number): Promise<ExecutionEvent[] | null> {
     const executionArn = this.executionArn(applicationId, generation);
     if (!executionArn) return null;
+    const { sdk, client } = await this.sdk();
     const events: ExecutionEvent[] = [];
     let state: string | null = null;
     let nextToken: string | undefined;
     try {
       for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
-        const result = await this.client.send(
-          new GetExecutionHistoryCommand({
+        const result = await client.send(
+          new sdk.GetExecutionHistoryCommand({
             executionArn,
             nextToken,
             maxResults: 1000,
@@ -132,7 +142,7 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
       }
       return events;
     } catch (error) {
-      if (error instanceof ExecutionDoesNotExist) return null;
+      if (isError(error, 'ExecutionDoesNotExist')) return null;
       throw error;
     }
   }
@@ -140,8 +150,9 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
   async waitingToken(applicationId: string, generation: number, state: string): Promise<string | null> {
     const executionArn = this.executionArn(applicationId, generation);
     if (!executionArn) return null;
-    const { events = [] } = await this.client.send(
-      new GetExecutionHistoryCommand({
+    const { sdk, client } = await this.sdk();
+    const { events = [] } = await client.send(
+      new sdk.GetExecutionHistoryCommand({
         executionArn,
         reverseOrder: true,
         maxResults: 50,
@@ -154,7 +165,8 @@ export class StepFunctionsWorkflow implements WorkflowEngine {
   async stop(applicationId: string, generation: number, cause: string): Promise<void> {
     const executionArn = this.executionArn(applicationId, generation);
     if (!executionArn) return;
-    await this.client.send(new StopExecutionCommand({ executionArn, error: 'Superseded', cause }));
+    const { sdk, client } = await this.sdk();
+    await client.send(new sdk.StopExecutionCommand({ executionArn, error: 'Superseded', cause }));
   }
 
   private requireStateMachine(): string {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES } from './access.ts';
 import { ACTIONS, STATUSES } from './applications/lifecycle.ts';
 import {

@@ -1,6 +1,6 @@
 import { subMonths } from 'date-fns';
 import { distance } from 'fastest-levenshtein';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Application } from '../schemas.ts';
 import type { ScreeningOutcome } from './apply-action.ts';
 import { normalisePartyName } from './rules.ts';
