@@ -8,7 +8,13 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_TTL_ATTRIBUTE, type TableNames, tableDefinitions } from '#adapters/table-definitions.ts';
+import {
+  GSI,
+  IDEMPOTENCY_TTL_ATTRIBUTE,
+  type TableNames,
+  tableDefinitions,
+  tableNamesFromEnv,
+} from '#adapters/table-definitions.ts';
 
 const TABLE_WAIT_SECONDS = 30;
 
@@ -61,7 +67,20 @@ async function addMissingIndexes(
         ],
       }),
     );
+    if (index.IndexName === GSI.openApplications.name) await backfillOpen(client, definition.TableName);
   }
+}
+
+/** The reconciler walks only applications marked open: mark those an older version stored. */
+async function backfillOpen(client: DynamoDBClient, applicationsTable: string | undefined): Promise<void> {
+  // Loaded here, not at the top: the adapters' module-level clients must see the local endpoints.
+  const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+  const { WorkflowItems } = await import('#adapters/workflow-items.ts');
+  const tables = {
+    ...tableNamesFromEnv(),
+    applications: applicationsTable ?? tableNamesFromEnv().applications,
+  };
+  await new WorkflowItems(tables, DynamoDBDocumentClient.from(client)).backfillOpen();
 }
 
 /** DynamoDB Local supports TTL (it deletes expired items); enabling it twice is an error, so check first. */

@@ -30,7 +30,13 @@ import {
   DETAIL_FIELDS,
 } from '../domain/schemas.ts';
 import { config as defaultConfig } from './config.ts';
-import { GSI, type TableNames, tableNamesFromEnv } from './table-definitions.ts';
+import {
+  GSI,
+  type TableNames,
+  tableNamesFromEnv,
+  WORKFLOW_OPEN,
+  WORKFLOW_OPEN_ATTRIBUTE,
+} from './table-definitions.ts';
 
 /**
  * DynamoDB repository. Every change is one TransactWriteItems: an Update of the application's
@@ -45,7 +51,8 @@ const ITEM_TYPE = 'application';
 const MAX_PAGE_QUERIES = 25;
 
 export function toStoredApplication(item: Record<string, unknown>): StoredApplication {
-  const { itemType, generation, pendingTask, queuePk, queueSk, queueCountries, ...domain } = item;
+  const { itemType, generation, pendingTask, queuePk, queueSk, queueCountries, workflowOpen, ...domain } =
+    item;
   return {
     application: ApplicationSchema.parse(domain),
     workflow: {
@@ -99,7 +106,12 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
         ? {
             Put: {
               TableName: this.tables.applications,
-              Item: { ...application, itemType: ITEM_TYPE, generation: 1 },
+              Item: {
+                ...application,
+                itemType: ITEM_TYPE,
+                generation: 1,
+                [WORKFLOW_OPEN_ATTRIBUTE]: WORKFLOW_OPEN,
+              },
               ConditionExpression: 'attribute_not_exists(applicationId)',
             },
           }

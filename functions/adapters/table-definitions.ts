@@ -13,6 +13,21 @@ export interface TableNames {
   stats: string;
 }
 
+/** A global secondary index; it projects the whole item unless it names `include` or is `keysOnly`. */
+export interface IndexDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  include?: readonly string[];
+  /** Only the keys: the reader gets each item by key. */
+  keysOnly?: boolean;
+}
+
+/** Value of `WORKFLOW_OPEN_ATTRIBUTE` on the applications the reconciler watches. */
+export const WORKFLOW_OPEN = 'open';
+/** Attribute set on an application while the reconciler must watch it (sparse index `openApplications`). */
+export const WORKFLOW_OPEN_ATTRIBUTE = 'workflowOpen';
+
 export const GSI = {
   /** Applicant listing: one org's applications, newest first. */
   byOrg: { name: 'byOrg', partitionKey: 'orgId', sortKey: 'createdAt' },
@@ -30,7 +45,17 @@ export const GSI = {
     sortKey: 'queueSk',
     include: ['status', 'lane', 'clock', 'assignedTo', 'flags', 'updatedAt', 'queueCountries'],
   },
-} as const;
+  /**
+   * Sparse: only applications the reconciler watches (open, or final for less than a day), so a
+   * finished application costs its runs nothing. Keys only: the reconciler reads each item by key.
+   */
+  openApplications: {
+    name: 'openApplications',
+    partitionKey: WORKFLOW_OPEN_ATTRIBUTE,
+    sortKey: 'createdAt',
+    keysOnly: true,
+  },
+} as const satisfies Record<string, IndexDefinition>;
 
 /** Attribute that Powertools Idempotency uses for its record expiry (TTL). */
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
@@ -68,12 +93,7 @@ export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNa
 }
 
 const string = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
-const gsi = (index: {
-  name: string;
-  partitionKey: string;
-  sortKey: string;
-  include?: readonly string[];
-}) => ({
+const gsi = (index: IndexDefinition) => ({
   IndexName: index.name,
   KeySchema: [
     { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
@@ -81,7 +101,7 @@ const gsi = (index: {
   ],
   Projection: index.include
     ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.include] }
-    : { ProjectionType: 'ALL' as const },
+    : { ProjectionType: index.keysOnly ? ('KEYS_ONLY' as const) : ('ALL' as const) },
 });
 
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
@@ -98,8 +118,9 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         string('itemType'),
         string('queuePk'),
         string('queueSk'),
+        string(WORKFLOW_OPEN_ATTRIBUTE),
       ],
-      GlobalSecondaryIndexes: [gsi(GSI.byOrg), gsi(GSI.byStatus), gsi(GSI.byCreated), gsi(GSI.queue)],
+      GlobalSecondaryIndexes: Object.values(GSI).map(gsi),
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     },
     {

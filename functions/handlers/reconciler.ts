@@ -123,13 +123,22 @@ async function startNextGeneration(
 }
 
 const GRACE_MS = 60_000;
+const items = new WorkflowItems();
 const deps: ReconcilerDependencies = {
-  items: new WorkflowItems(),
+  items,
   workflow: new StepFunctionsWorkflow(),
   now: () => clock.now(),
   config,
   graceMs: GRACE_MS,
 };
 
-export const handler = async (_event?: unknown, _context?: Context): Promise<ReconcileSummary> =>
-  reconcile(deps);
+/**
+ * `{"backfill": true}` (once, when the `openApplications` index is rolled out over stored data; see
+ * docs/deploy.md) first marks every open application that lacks the index key, with one Scan.
+ */
+export const handler = async (event?: unknown, _context?: Context): Promise<ReconcileSummary> => {
+  if (typeof event === 'object' && event !== null && 'backfill' in event && event.backfill === true) {
+    logger.info('open applications marked for the reconciler', { marked: await items.backfillOpen() });
+  }
+  return reconcile(deps);
+};

@@ -89,11 +89,9 @@ export class Data extends Construct {
         indexName: index.IndexName,
         partitionKey: keyAttribute(indexKeys, 'HASH'),
         sortKey: optionalKeyAttribute(indexKeys, 'RANGE'),
+        projectionType: ProjectionType[index.Projection?.ProjectionType ?? 'ALL'],
         ...(index.Projection?.ProjectionType === 'INCLUDE'
-          ? {
-              projectionType: ProjectionType.INCLUDE,
-              nonKeyAttributes: index.Projection.NonKeyAttributes ?? [],
-            }
+          ? { nonKeyAttributes: index.Projection.NonKeyAttributes ?? [] }
           : {}),
       });
       indexNames.push(index.IndexName);
