@@ -33,6 +33,7 @@ export function barChart(title: string, bars: readonly Bar[], unit: string): str
     })
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
+<title>${escapeXml(title)}</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="8" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>
 ${rows}

@@ -13,6 +13,7 @@ import {
   QueueRecordSchema,
   queueEntry,
 } from '../domain/applications/queue.ts';
+import { endUserKey } from '../domain/applications/screening.ts';
 import type { DomainConfig } from '../domain/config.ts';
 import { ValidationError, VersionConflictError } from '../domain/errors.ts';
 import type {
@@ -51,8 +52,18 @@ const ITEM_TYPE = 'application';
 const MAX_PAGE_QUERIES = 25;
 
 export function toStoredApplication(item: Record<string, unknown>): StoredApplication {
-  const { itemType, generation, pendingTask, queuePk, queueSk, queueCountries, workflowOpen, ...domain } =
-    item;
+  const {
+    itemType,
+    generation,
+    pendingTask,
+    queuePk,
+    queueSk,
+    queueCountries,
+    workflowOpen,
+    approvedEndUser,
+    approvedAt,
+    ...domain
+  } = item;
   return {
     application: ApplicationSchema.parse(domain),
     workflow: {
@@ -77,6 +88,13 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
 }
 
 const QUEUE_ATTRIBUTES = ['queuePk', 'queueSk', 'queueCountries'] as const;
+
+/** The keys of the `approvedEndUsers` index, on an approved application only. */
+function approvalKeys(application: Application): Record<string, string> {
+  const key = endUserKey(application);
+  if (application.status !== 'APPROVED' || application.decision?.outcome !== 'APPROVED' || !key) return {};
+  return { approvedEndUser: key, approvedAt: application.decision.decidedAt };
+}
 
 export class DynamoApplicationRepository implements ApplicationRepository, QueueIndex {
   constructor(
@@ -142,7 +160,7 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
   private updateOf(application: Application, expectedVersion: number, statusChanged: boolean, at: Date) {
     const { applicationId, ...domain } = application;
     const entry = queueEntry(application, at, this.config);
-    const attributes: Record<string, unknown> = { ...domain, ...entry };
+    const attributes: Record<string, unknown> = { ...domain, ...entry, ...approvalKeys(application) };
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const sets: string[] = [];
@@ -174,6 +192,28 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     };
+  }
+
+  /** The newest approvals for an end user (`endUserKey`), read by key after the index (eventually consistent). */
+  async approvedForEndUser(endUser: string, limit: number): Promise<Application[]> {
+    const index = GSI.approvedEndUsers;
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tables.applications,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':pk': endUser },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const approved: Application[] = [];
+    for (const key of Items) {
+      const stored = await this.get(String(key.applicationId));
+      if (stored) approved.push(stored.application);
+    }
+    return approved;
   }
 
   async listByOrg(orgId: string, query: ListQuery): Promise<Page<Application>> {

@@ -55,6 +55,16 @@ export const GSI = {
     sortKey: 'createdAt',
     keysOnly: true,
   },
+  /**
+   * Sparse: approved applications by org, end-user country and normalised name, newest decision
+   * first — screening's "recent approval for this end user" reads one key, not the org's partition.
+   */
+  approvedEndUsers: {
+    name: 'approvedEndUsers',
+    partitionKey: 'approvedEndUser',
+    sortKey: 'approvedAt',
+    keysOnly: true,
+  },
 } as const satisfies Record<string, IndexDefinition>;
 
 /** Attribute that Powertools Idempotency uses for its record expiry (TTL). */
@@ -119,6 +129,8 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         string('queuePk'),
         string('queueSk'),
         string(WORKFLOW_OPEN_ATTRIBUTE),
+        string('approvedEndUser'),
+        string('approvedAt'),
       ],
       GlobalSecondaryIndexes: Object.values(GSI).map(gsi),
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },

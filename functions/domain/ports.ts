@@ -30,6 +30,8 @@ export interface ApplicationRepository {
   /** Commits the application and its audit event in one transaction (VersionConflictError on a lost race). */
   commit(application: Application, event: AuditEvent, expectedVersion: number | null): Promise<void>;
   listByOrg(orgId: string, query: ListQuery): Promise<Page<Application>>;
+  /** The newest `limit` approved applications whose end user has this `endUserKey`, newest first. */
+  approvedForEndUser(endUserKey: string, limit: number): Promise<Application[]>;
   listAll(query: ListQuery & { submittedOnly: boolean }): Promise<Page<Application>>;
   auditEvents(applicationId: string): Promise<AuditEvent[]>;
   /** Next value of an atomic counter. */

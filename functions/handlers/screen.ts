@@ -7,6 +7,7 @@ import { logger } from '../adapters/observability.ts';
 import {
   type DeniedPartyList,
   DeniedPartyListSchema,
+  endUserKey,
   hadRecentApprovalForEndUser,
   screenApplication,
 } from '../domain/applications/screening.ts';
@@ -39,19 +40,16 @@ export async function loadDeniedPartyList(env: NodeJS.ProcessEnv = process.env):
   return bundled;
 }
 
-const APPROVAL_PAGES = 10;
-
-/** The org's APPROVED applications, newest first, bounded (a per-org end-user index can replace this). */
-async function approvedOfOrg(deps: Dependencies, orgId: string): Promise<Application[]> {
-  const approved: Application[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < APPROVAL_PAGES; page++) {
-    const result = await deps.repository.listByOrg(orgId, { status: 'APPROVED', limit: 100, cursor });
-    approved.push(...result.items);
-    if (!result.cursor) break;
-    cursor = result.cursor;
-  }
-  return approved;
+/**
+ * The end user's newest approval in the org (through the `approvedEndUsers` index: one key, however
+ * many applications the org has); the domain decides whether it is recent enough.
+ */
+async function latestApprovalForEndUser(
+  deps: Dependencies,
+  application: Application,
+): Promise<Application[]> {
+  const key = endUserKey(application);
+  return key ? deps.repository.approvedForEndUser(key, 1) : [];
 }
 
 export async function screen(
@@ -67,7 +65,7 @@ export async function screen(
     const now = deps.now();
     const recent = hadRecentApprovalForEndUser(
       application,
-      await approvedOfOrg(deps, application.orgId),
+      await latestApprovalForEndUser(deps, application),
       now,
     );
     const { action, outcome } = screenApplication(application, list, recent);

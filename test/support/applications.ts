@@ -12,6 +12,7 @@ import {
 } from '#domain/applications/apply-action.ts';
 import type { Action, Status } from '#domain/applications/lifecycle.ts';
 import { requiredDocuments } from '#domain/applications/rules.ts';
+import { endUserKey } from '#domain/applications/screening.ts';
 import { DEFAULT_CONFIG, type DomainConfig } from '#domain/config.ts';
 import { DomainError } from '#domain/errors.ts';
 import type {
@@ -343,4 +344,16 @@ export function appealEndedIn(
     });
   }
   return flow;
+}
+
+/** What `ApplicationRepository.approvedForEndUser` answers, over applications held in memory. */
+export function approvedForEndUserIn(
+  applications: Iterable<Application>,
+  key: string,
+  limit: number,
+): Application[] {
+  return [...applications]
+    .filter((application) => application.status === 'APPROVED' && endUserKey(application) === key)
+    .sort((a, b) => (b.decision?.decidedAt ?? '').localeCompare(a.decision?.decidedAt ?? ''))
+    .slice(0, limit);
 }

@@ -147,6 +147,16 @@ export function screenApplication(
 }
 
 /**
+ * The key an approval is found again under for the EXPEDITED check (org, end-user country and
+ * normalised name), or null when the end user is not named yet.
+ */
+export function endUserKey(application: Pick<Application, 'orgId' | 'endUser'>): string | null {
+  const endUser = application.endUser;
+  if (!endUser?.name || !endUser.country) return null;
+  return `${application.orgId}#${endUser.country}#${normalisePartyName(endUser.name)}`;
+}
+
+/**
  * EXPEDITED lane: the same org had a licence approved for the same end user (normalised name and
  * country) within the last 12 months. `approved` are the org's APPROVED applications.
  */

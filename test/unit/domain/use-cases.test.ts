@@ -16,6 +16,7 @@ import type { ApplicationRepository, BlobStore, ListQuery, Page, StoredApplicati
 import type { Application, AuditEvent, DocumentUpload, UserActor } from '#domain/schemas.ts';
 import {
   applicant,
+  approvedForEndUserIn,
   auditor,
   completeDetails,
   DAY_MS,
@@ -63,6 +64,14 @@ class MemoryRepository implements ApplicationRepository {
     return this.page(
       [...this.items.values()].filter((stored) => stored.application.orgId === orgId),
       query,
+    );
+  }
+
+  async approvedForEndUser(key: string, limit: number): Promise<Application[]> {
+    return approvedForEndUserIn(
+      [...this.items.values()].map((stored) => stored.application),
+      key,
+      limit,
     );
   }
 

@@ -8,7 +8,13 @@ import type { ApplicationRepository, ListQuery, Page, StoredApplication } from '
 import type { Application, AuditEvent } from '#domain/schemas.ts';
 import { loadDeniedPartyList, screen } from '#handlers/screen.ts';
 import { systemTransition } from '#handlers/system-transition.ts';
-import { type ApplicationFlow, applicationIn, DAY_MS, testConfig } from '../../support/applications.ts';
+import {
+  type ApplicationFlow,
+  applicationIn,
+  approvedForEndUserIn,
+  DAY_MS,
+  testConfig,
+} from '../../support/applications.ts';
 
 /** screen and system-transition over an in-memory repository: the domain decides, they commit. */
 class MemoryRepository implements ApplicationRepository {
@@ -34,6 +40,9 @@ class MemoryRepository implements ApplicationRepository {
       (application) => application.orgId === orgId && (!query.status || application.status === query.status),
     );
     return { items, cursor: null };
+  }
+  async approvedForEndUser(key: string, limit: number): Promise<Application[]> {
+    return approvedForEndUserIn(this.applications.values(), key, limit);
   }
   listAll(): Promise<Page<Application>> {
     throw new Error('not used');
