@@ -7,6 +7,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { completeDetails } from '../test/support/api.ts';
 
 /**
  * Drives applications through the REST API of the local stack, as users would, and waits for the
@@ -70,22 +71,11 @@ export class BenchApi {
 const PDF = Buffer.from('%PDF-1.7\n% benchmark document\n%%EOF\n').toString('base64');
 const DOCUMENT_TYPES = ['CONTRACT', 'END_USER_CERTIFICATE', 'END_USE_STATEMENT'] as const;
 
-export const benchDetails = (valueUsd: number, endUserName = 'Motorenwerk Bench GmbH') => ({
-  exporter: { name: 'Bench Rare Earth Magnets', country: 'CN' },
-  goods: [
-    {
-      description: 'Sintered NdFeB magnets with dysprosium',
-      element: 'DYSPROSIUM',
-      form: 'MAGNET',
-      controlCode: '1C999.a',
-      quantityKg: 120.5,
-      valueUsd,
-    },
-  ],
-  consignee: { name: endUserName, country: 'DE', address: 'Industriestr. 1, Stuttgart' },
-  endUser: { name: endUserName, country: 'DE', address: 'Industriestr. 1, Stuttgart', type: 'COMMERCIAL' },
-  endUse: { description: 'Traction motors for electric buses', military: false },
-});
+/** The tests' complete details (one shipment of magnets to a German end user) at `valueUsd`. */
+export function benchDetails(valueUsd: number) {
+  const details = completeDetails();
+  return { ...details, goods: details.goods.map((item) => ({ ...item, valueUsd })) };
+}
 
 const POLL_MS = 10;
 const WAIT_MS = 60_000;
@@ -148,13 +138,9 @@ export async function executionHistory(clients: BenchClients, id: string): Promi
 }
 
 /** Creates an application with its details and documents and submits it; answers its id. */
-export async function submitApplication(
-  api: BenchApi,
-  valueUsd = 250_000,
-  endUser?: string,
-): Promise<string> {
+export async function submitApplication(api: BenchApi, valueUsd = 250_000): Promise<string> {
   const applicant = api.tokens.applicant;
-  const created = await api.send(applicant, 'POST', '/applications', benchDetails(valueUsd, endUser));
+  const created = await api.send(applicant, 'POST', '/applications', benchDetails(valueUsd));
   const id = String(created.applicationId);
   for (const type of DOCUMENT_TYPES) {
     await api.send(applicant, 'POST', `/applications/${id}/documents`, {

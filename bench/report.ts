@@ -84,6 +84,15 @@ const table = (header: readonly string[], rows: ReadonlyArray<ReadonlyArray<stri
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n');
 
+const latencyRow = (label: string, latency: BenchReport['latency']['raw'], ratio: number) => [
+  label,
+  latency.samples,
+  latency.p50Ms,
+  latency.p90Ms,
+  latency.p99Ms,
+  ratio,
+];
+
 export function renderMarkdown(report: BenchReport): string {
   const happy = report.perApplication.happyPath;
   const review = report.perApplication.reviewPath;
@@ -152,30 +161,9 @@ local API, against a bare two-item TransactWriteItems of the same item sizes, in
 ${table(
   ['', 'samples', 'p50 ms', 'p90 ms', 'p99 ms', 'p50 / raw'],
   [
-    [
-      'raw TransactWriteItems',
-      report.latency.raw.samples,
-      report.latency.raw.p50Ms,
-      report.latency.raw.p90Ms,
-      report.latency.raw.p99Ms,
-      1,
-    ],
-    [
-      'API transition',
-      report.latency.api.samples,
-      report.latency.api.p50Ms,
-      report.latency.api.p90Ms,
-      report.latency.api.p99Ms,
-      report.transitionRatio,
-    ],
-    [
-      'API + Idempotency-Key',
-      report.latency.apiWithKey.samples,
-      report.latency.apiWithKey.p50Ms,
-      report.latency.apiWithKey.p90Ms,
-      report.latency.apiWithKey.p99Ms,
-      report.transitionWithKeyRatio,
-    ],
+    latencyRow('raw TransactWriteItems', report.latency.raw, 1),
+    latencyRow('API transition', report.latency.api, report.transitionRatio),
+    latencyRow('API + Idempotency-Key', report.latency.apiWithKey, report.transitionWithKeyRatio),
   ],
 )}
 

@@ -89,6 +89,21 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
 
 const QUEUE_ATTRIBUTES = ['queuePk', 'queueSk', 'queueCountries'] as const;
 
+/** A Query of one partition of an index of the applications table. */
+export function indexPartition(
+  tables: TableNames,
+  index: { name: string; partitionKey: string },
+  value: string,
+): QueryCommandInput {
+  return {
+    TableName: tables.applications,
+    IndexName: index.name,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': index.partitionKey },
+    ExpressionAttributeValues: { ':pk': value },
+  };
+}
+
 /** The keys of the `approvedEndUsers` index, on an approved application only. */
 function approvalKeys(application: Application): Record<string, string> {
   const key = endUserKey(application);
@@ -196,14 +211,9 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
 
   /** The newest approvals for an end user (`endUserKey`), read by key after the index (eventually consistent). */
   async approvedForEndUser(endUser: string, limit: number): Promise<Application[]> {
-    const index = GSI.approvedEndUsers;
     const { Items = [] } = await this.client.send(
       new QueryCommand({
-        TableName: this.tables.applications,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': index.partitionKey },
-        ExpressionAttributeValues: { ':pk': endUser },
+        ...indexPartition(this.tables, GSI.approvedEndUsers, endUser),
         ScanIndexForward: false,
         Limit: limit,
       }),

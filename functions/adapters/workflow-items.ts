@@ -9,7 +9,12 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { FINAL_STATUSES, isFinal, type Status } from '../domain/applications/lifecycle.ts';
 import type { StoredApplication, WorkflowMeta } from '../domain/ports.ts';
-import { DynamoApplicationRepository, documentClient, toStoredApplication } from './dynamodb.ts';
+import {
+  DynamoApplicationRepository,
+  documentClient,
+  indexPartition,
+  toStoredApplication,
+} from './dynamodb.ts';
 import {
   GSI,
   type TableNames,
@@ -105,16 +110,11 @@ export class WorkflowItems {
    * application last changed before `finalSince` leaves the index here, so it costs later runs nothing.
    */
   async *toReconcile(finalSince: string): AsyncGenerator<StoredApplication> {
-    const index = GSI.openApplications;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
-          TableName: this.tables.applications,
-          IndexName: index.name,
-          KeyConditionExpression: '#open = :open',
-          ExpressionAttributeNames: { '#open': index.partitionKey },
-          ExpressionAttributeValues: { ':open': WORKFLOW_OPEN },
+          ...indexPartition(this.tables, GSI.openApplications, WORKFLOW_OPEN),
           ExclusiveStartKey: startKey,
         }),
       );

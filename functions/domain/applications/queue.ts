@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DomainConfig } from '../config.ts';
 import { ValidationError } from '../errors.ts';
 import {
