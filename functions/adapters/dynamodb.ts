@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isFinal } from '../domain/applications/lifecycle.ts';
 import {
   type QueueIndex,
   type QueueRecord,
@@ -175,7 +176,14 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
   private updateOf(application: Application, expectedVersion: number, statusChanged: boolean, at: Date) {
     const { applicationId, ...domain } = application;
     const entry = queueEntry(application, at, this.config);
-    const attributes: Record<string, unknown> = { ...domain, ...entry, ...approvalKeys(application) };
+    // An open application stays in (or, reopened by an appeal, returns to) the reconciler's index.
+    const watched = isFinal(application.status) ? {} : { [WORKFLOW_OPEN_ATTRIBUTE]: WORKFLOW_OPEN };
+    const attributes: Record<string, unknown> = {
+      ...domain,
+      ...entry,
+      ...approvalKeys(application),
+      ...watched,
+    };
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const sets: string[] = [];
