@@ -6,6 +6,7 @@ import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { Data } from './constructs/data.ts';
 import type { SharedFunctionProps } from './constructs/licence-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { Statistics } from './constructs/statistics.ts';
 import { Workflow } from './constructs/workflow.ts';
 
 export interface LicenceWorkflowStackProps extends StackProps {
@@ -19,6 +20,7 @@ export class LicenceWorkflowStack extends Stack {
   readonly api: Api;
   readonly monitoring: Monitoring;
   readonly console: ConsoleHosting;
+  readonly statistics: Statistics;
 
   constructor(scope: Construct, id: string, props: LicenceWorkflowStackProps) {
     super(scope, id, props);
@@ -66,7 +68,13 @@ export class LicenceWorkflowStack extends Stack {
       domainPrefix: `licences-${config.stage}-${this.account}`,
       removalPolicy,
     });
+    this.statistics = new Statistics(this, 'Statistics', {
+      data: this.data,
+      functionDefaults,
+      domainEnvironment,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
+      statsDeadLetters: this.statistics.deadLetters,
       data: this.data,
       workflow: this.workflow,
       restApi: this.api.restApi,
@@ -77,6 +85,7 @@ export class LicenceWorkflowStack extends Stack {
         SystemTransition: this.workflow.systemTransition,
         Relay: this.workflow.relay,
         Reconciler: this.workflow.reconciler,
+        StatsConsumer: this.statistics.consumer,
       },
       functionDefaults,
       authorityTimeZone: config.authorityTimeZone,

@@ -16,6 +16,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Data } from './data.ts';
 import { LicenceFunction, type SharedFunctionProps } from './licence-function.ts';
@@ -41,6 +42,8 @@ export interface MonitoringProps {
   readonly alarmEmail: string | undefined;
   /** Alarm when the oldest pending application has waited this many working days. */
   readonly backlogAlarmWorkingDays: number;
+  /** Stream records the stats consumer gave up on. */
+  readonly statsDeadLetters: IQueue;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -137,6 +140,7 @@ export class Monitoring extends Construct {
       this.alarm(`${name}Throttles`, `DynamoDB throttled requests on ${name}`, metric);
     }
     this.alarm('RelayDeadLetters', 'Stream records the relay gave up on', metrics.deadLetters);
+    this.alarm('StatsDeadLetters', 'Stream records the stats consumer gave up on', metrics.statsDeadLetters);
     this.alarm(
       'RelayIteratorAge',
       'The relay lags behind the stream by 5 minutes',
@@ -201,7 +205,7 @@ export class Monitoring extends Construct {
       graph('DynamoDB throttled requests', Object.values(metrics.tableThrottles)),
     );
     dashboard.addWidgets(
-      graph('Relay dead letters', [metrics.deadLetters]),
+      graph('Relay and stats dead letters', [metrics.deadLetters, metrics.statsDeadLetters]),
       graph('Relay iterator age (ms)', [metrics.relayIteratorAge]),
     );
     return dashboard;
@@ -215,6 +219,7 @@ function collectMetrics(props: MonitoringProps) {
     AuditEvents: data.auditEvents.table,
     Idempotency: data.idempotency.table,
     Counters: data.counters.table,
+    Stats: data.stats.table,
   };
   const tableThrottles = Object.fromEntries(
     Object.entries(tables).map(([name, table]) => [
@@ -240,6 +245,10 @@ function collectMetrics(props: MonitoringProps) {
   return {
     tableThrottles,
     deadLetters: workflow.relayDeadLetters.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: 'Maximum',
+    }),
+    statsDeadLetters: props.statsDeadLetters.metricApproximateNumberOfMessagesVisible({
       period: PERIOD,
       statistic: 'Maximum',
     }),

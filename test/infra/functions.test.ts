@@ -48,6 +48,7 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
     of: (stack) => stack.workflow.reconciler,
     env: ['APPLICATIONS_TABLE', 'STATE_MACHINE_ARN', ...DOMAIN],
   },
+  { entry: 'stats', of: (stack) => stack.statistics.consumer, env: ['STATS_TABLE', ...DOMAIN] },
   {
     entry: 'backlog-metric',
     of: (stack) => stack.monitoring.backlogPublisher,

@@ -58,9 +58,10 @@ describe('Monitoring construct', () => {
 
   it('alarms on API 5xx, DynamoDB throttles of each table, dead letters, relay lag and the backlog', () => {
     expect(alarmsOn(quiet, 'AWS/ApiGateway', '5XXError')).toHaveLength(1);
-    expect(alarmsOn(quiet, 'AWS/DynamoDB', 'ReadThrottleEvents')).toHaveLength(4);
-    expect(alarmsOn(quiet, 'AWS/DynamoDB', 'WriteThrottleEvents')).toHaveLength(4);
-    expect(alarmsOn(quiet, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    expect(alarmsOn(quiet, 'AWS/DynamoDB', 'ReadThrottleEvents')).toHaveLength(5);
+    expect(alarmsOn(quiet, 'AWS/DynamoDB', 'WriteThrottleEvents')).toHaveLength(5);
+    // The relay's and the stats consumer's dead-letter queues.
+    expect(alarmsOn(quiet, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
     expect(alarmsOn(quiet, 'AWS/Lambda', 'IteratorAge')).toHaveLength(1);
     const [backlog] = alarmsOn(quiet, BACKLOG_METRIC.namespace, BACKLOG_METRIC.metricName);
     expect(backlog?.Dimensions).toEqual([{ Name: 'service', Value: 'LicenceWorkflow-prod' }]);

@@ -74,7 +74,17 @@ describe('Workflow construct', () => {
 
   it('feeds the relay from the applications stream with batch-item failures, bisection, bounded retries and a DLQ', () => {
     const { workflow, data } = prod.stack;
-    prod.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // Two readers of the stream, no third: the relay and the stats consumer.
+    prod.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(prod.stack.statistics.consumer) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(data.applications.table), 'StreamArn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(prod.stack.statistics.deadLetters), 'Arn'] } },
+      },
+    });
     prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(workflow.relay) },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(data.applications.table), 'StreamArn'] },
