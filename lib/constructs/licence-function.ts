@@ -90,6 +90,8 @@ export interface LicenceFunctionProps {
   readonly removalPolicy: RemovalPolicy;
   readonly serviceName: string;
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Files (relative to the project root) copied next to the bundle, read by the handler at run time. */
+  readonly assetFiles?: readonly string[];
 }
 
 /** What all functions of one stack share. */
@@ -145,6 +147,14 @@ export class LicenceFunction extends NodejsFunction {
         banner: BUNDLING.banner,
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) =>
+            (props.assetFiles ?? []).map(
+              (file) => `cp "${path.join(inputDir, file)}" "${path.join(outputDir, path.basename(file))}"`,
+            ),
+        },
       },
     });
     Validations.of(role).acknowledge({

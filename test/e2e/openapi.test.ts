@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPENAPI_JSON_PATH, openApiJson } from '#handlers/api/openapi.ts';
 import { routes } from '#handlers/api/routes.ts';
 import { type Caller, startTestApi, type TestApi } from '../support/api.ts';
 
@@ -27,6 +29,11 @@ describe('GET /openapi.json', () => {
     const config = await createConfig({ extends: ['minimal'] });
     const problems = await lintFromString({ source: JSON.stringify(document), config });
     expect(problems.filter((problem) => problem.severity === 'error')).toEqual([]);
+  });
+
+  it('is the document generated from the current route table (npm run openapi writes it)', async () => {
+    expect(await readFile(OPENAPI_JSON_PATH, 'utf8')).toBe(openApiJson(routes));
+    expect(document).toEqual(JSON.parse(openApiJson(routes)));
   });
 
   it('documents every method of every route of the router, and nothing else', () => {

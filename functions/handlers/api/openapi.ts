@@ -1,116 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
-import {
-  ActionResponseSchema,
-  ActorSchema,
-  ApplicationViewSchema,
-  AuditEventSchema,
-  DocumentRecordSchema,
-  FlagSchema,
-  LaneSchema,
-  LIMITS,
-} from '../../domain/schemas.ts';
+import { ActionResponseSchema, ApplicationViewSchema, LIMITS } from '../../domain/schemas.ts';
+import { ERROR_STATUS, ErrorResponseSchema } from './responses.ts';
 import type { Method, Operation, Route } from './router.ts';
 
 /**
- * `GET /openapi.json`: the OpenAPI 3.1 document, built from the route table (router.ts `Operation`s)
- * and the zod schemas they validate with. Adding a route with its schemas documents it.
+ * The OpenAPI 3.1 document, built from the route table (router.ts `Operation`s) and the zod schemas
+ * they validate with. Adding a route with its schemas documents it. `npm run openapi` writes it to
+ * openapi.json, which `GET /openapi.json` serves (the generator stays out of the api bundle).
  */
-
-/** Every error code the API answers, with its status (API.md "Errors"). */
-export const ERROR_STATUS: Record<string, number> = {
-  VALIDATION_FAILED: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_ASSIGNED: 403,
-  SEPARATION_OF_DUTIES: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  INVALID_TRANSITION: 409,
-  ALREADY_ASSIGNED: 409,
-  VERSION_CONFLICT: 409,
-  IDEMPOTENCY_IN_PROGRESS: 409,
-  PRECONDITION_FAILED: 412,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  INCOMPLETE: 422,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  THROTTLED: 429,
-  INTERNAL: 500,
-};
-
-export const ErrorResponseSchema = z
-  .strictObject({
-    error: z.strictObject({
-      code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]),
-      message: z.string(),
-      details: z.array(z.record(z.string(), z.unknown())),
-    }),
-  })
-  .meta({ id: 'Error' });
-
-export const HealthSchema = z.strictObject({ status: z.literal('ok') });
-export const OpenApiDocumentSchema = z.record(z.string(), z.unknown());
-/** `GET /stats` (API.md "Statistics"): figures, or "<5" where a count is suppressed. */
-export const PublicStatsSchema = z.record(z.string(), z.unknown());
-export const pageOf = <T extends z.ZodType>(item: T) =>
-  z.strictObject({ items: z.array(item), cursor: z.string().nullable() });
-export const DocumentContentSchema = z.strictObject({
-  document: DocumentRecordSchema,
-  contentBase64: z.string(),
-});
-/** Applicants see authority actors by role and system actors without their name. */
-const AuditActorViewSchema = z.union([
-  ActorSchema,
-  z.strictObject({ kind: z.literal('user'), role: z.string() }),
-  z.strictObject({ kind: z.literal('system') }),
-]);
-export const AuditTrailSchema = z.strictObject({
-  items: z.array(AuditEventSchema.extend({ actor: AuditActorViewSchema })),
-});
-export const ChainVerificationSchema = z.union([
-  z.strictObject({ valid: z.literal(true), events: z.number().int(), headHash: z.string() }),
-  z.strictObject({ valid: z.literal(false), brokenAt: z.number().int(), reason: z.string() }),
-]);
-export const ExecutionSchema = z.strictObject({
-  executionArn: z.string(),
-  name: z.string(),
-  generation: z.number().int(),
-  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
-  currentState: z.string().nullable(),
-  startDate: z.string(),
-  stopDate: z.string().nullable(),
-});
-export const ExecutionHistorySchema = z.strictObject({
-  events: z.array(
-    z.strictObject({
-      id: z.number().int(),
-      timestamp: z.string(),
-      type: z.string(),
-      state: z.string().nullable(),
-    }),
-  ),
-});
-export const QueuePageSchema = z.strictObject({
-  items: z.array(
-    z.strictObject({
-      applicationId: z.string(),
-      status: z.enum(['UNDER_REVIEW', 'INFORMATION_REQUESTED', 'PENDING_SIGN_OFF']),
-      lane: LaneSchema.nullable(),
-      dueAt: z.string().nullable(),
-      nearDue: z.boolean(),
-      workingDaysElapsed: z.number().int(),
-      workingDaysLeft: z.number().int(),
-      paused: z.boolean(),
-      assignedTo: z.string().nullable(),
-      flags: z.array(FlagSchema),
-      exporterCountry: z.string().nullable(),
-      endUserCountry: z.string().nullable(),
-    }),
-  ),
-  cursor: z.string().nullable(),
-  evaluatedAt: z.string(),
-});
 
 const pathParameters = (pattern: string): string[] =>
   [...pattern.matchAll(/:(\w+)/g)].map((match) => match[1] ?? '');
@@ -215,3 +113,10 @@ export function openApiDocument(routes: readonly Route[]) {
   });
   return cached;
 }
+
+/** Where `npm run openapi` writes the document, which `GET /openapi.json` serves (routes.ts). */
+export const OPENAPI_JSON_PATH = new URL('./openapi.json', import.meta.url);
+
+/** The document as `npm run openapi` writes it. */
+export const openApiJson = (routes: readonly Route[]): string =>
+  `${JSON.stringify(openApiDocument(routes), null, 2)}\n`;

@@ -1,0 +1,108 @@
+import * as z from 'zod';
+import {
+  ActorSchema,
+  AuditEventSchema,
+  DocumentRecordSchema,
+  FlagSchema,
+  LaneSchema,
+} from '../../domain/schemas.ts';
+
+/**
+ * The zod schemas of the API's own responses (those not in the domain), named in the route table
+ * (routes.ts) and documented by openapi.ts.
+ */
+
+/** Every error code the API answers, with its status (API.md "Errors"). */
+export const ERROR_STATUS: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_ASSIGNED: 403,
+  SEPARATION_OF_DUTIES: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  INVALID_TRANSITION: 409,
+  ALREADY_ASSIGNED: 409,
+  VERSION_CONFLICT: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INCOMPLETE: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  THROTTLED: 429,
+  INTERNAL: 500,
+};
+
+export const ErrorResponseSchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.enum(Object.keys(ERROR_STATUS) as [string, ...string[]]),
+      message: z.string(),
+      details: z.array(z.record(z.string(), z.unknown())),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const HealthSchema = z.strictObject({ status: z.literal('ok') });
+export const OpenApiDocumentSchema = z.record(z.string(), z.unknown());
+/** `GET /stats` (API.md "Statistics"): figures, or "<5" where a count is suppressed. */
+export const PublicStatsSchema = z.record(z.string(), z.unknown());
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({ items: z.array(item), cursor: z.string().nullable() });
+export const DocumentContentSchema = z.strictObject({
+  document: DocumentRecordSchema,
+  contentBase64: z.string(),
+});
+/** Applicants see authority actors by role and system actors without their name. */
+const AuditActorViewSchema = z.union([
+  ActorSchema,
+  z.strictObject({ kind: z.literal('user'), role: z.string() }),
+  z.strictObject({ kind: z.literal('system') }),
+]);
+export const AuditTrailSchema = z.strictObject({
+  items: z.array(AuditEventSchema.extend({ actor: AuditActorViewSchema })),
+});
+export const ChainVerificationSchema = z.union([
+  z.strictObject({ valid: z.literal(true), events: z.number().int(), headHash: z.string() }),
+  z.strictObject({ valid: z.literal(false), brokenAt: z.number().int(), reason: z.string() }),
+]);
+export const ExecutionSchema = z.strictObject({
+  executionArn: z.string(),
+  name: z.string(),
+  generation: z.number().int(),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
+  currentState: z.string().nullable(),
+  startDate: z.string(),
+  stopDate: z.string().nullable(),
+});
+export const ExecutionHistorySchema = z.strictObject({
+  events: z.array(
+    z.strictObject({
+      id: z.number().int(),
+      timestamp: z.string(),
+      type: z.string(),
+      state: z.string().nullable(),
+    }),
+  ),
+});
+export const QueuePageSchema = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      applicationId: z.string(),
+      status: z.enum(['UNDER_REVIEW', 'INFORMATION_REQUESTED', 'PENDING_SIGN_OFF']),
+      lane: LaneSchema.nullable(),
+      dueAt: z.string().nullable(),
+      nearDue: z.boolean(),
+      workingDaysElapsed: z.number().int(),
+      workingDaysLeft: z.number().int(),
+      paused: z.boolean(),
+      assignedTo: z.string().nullable(),
+      flags: z.array(FlagSchema),
+      exporterCountry: z.string().nullable(),
+      endUserCountry: z.string().nullable(),
+    }),
+  ),
+  cursor: z.string().nullable(),
+  evaluatedAt: z.string(),
+});
