@@ -102,9 +102,9 @@ export class OpsReader {
     },
   ) {}
 
-  /** The newest applications first, each with its current execution. */
-  async rows(limit = MAX_ROWS): Promise<OpsRow[]> {
-    const { items } = await this.deps.repository.listAll({ limit, submittedOnly: false });
+  /** The newest applications first (of one status, when given), each with its current execution. */
+  async rows(limit = MAX_ROWS, status?: Status): Promise<OpsRow[]> {
+    const { items } = await this.deps.repository.listAll({ limit, status, submittedOnly: false });
     // The listing holds domain attributes only; the execution's generation is on the item (`get`).
     const rows = await mapConcurrently(items, CONCURRENCY, async ({ applicationId }) => {
       const stored = await this.deps.repository.get(applicationId);

@@ -11,6 +11,7 @@ import {
   type ListExecutionsOutput,
   SFNClient,
 } from '@aws-sdk/client-sfn';
+import { columns } from './ops-tables.ts';
 
 const USAGE = `usage: npm run ops -- <command>
   reconcile                     run the reconciler once and print its summary as JSON
@@ -19,7 +20,16 @@ const USAGE = `usage: npm run ops -- <command>
   history <id>                  the states the application's current execution entered, or those of
                                 the execution named (<id> is an application id or an execution name
                                 as \`executions\` prints it)
-  verify <id>                   verify the application's audit chain (exit 1 when it is broken)`;
+  verify <id>                   verify the application's audit chain (exit 1 when it is broken)
+  queue [--lane L] [--status S] [--limit N] [--cursor C]
+                                the reviewers' queue in queue order (GET /queue as a senior reviewer sees it)
+  stats                         the public statistics (GET /stats)
+  stats --rebuild               recompute the statistics from every audit trail (a scan: offline use)
+                                and print the counters where they differ from the incremental ones
+                                (exit 1 when any does)
+  list [--status S] [--limit N] the newest applications with their execution (metadata only)
+  show <id>                     one application: its metadata, execution, visited states, audit check
+  --json                        print JSON instead of a table (queue, stats, list, show)`;
 
 const HOST = '127.0.0.1';
 const port = (name: string, fallback: number): number => Number(process.env[name] || fallback);
@@ -52,6 +62,11 @@ async function main(): Promise<void> {
   if (command === 'executions' && !applicationId) return executions(statusFilter(values.status));
   if (command === 'history' && applicationId && extra.length === 0) return history(applicationId);
   if (command === 'verify' && applicationId && extra.length === 0) return verify(applicationId);
+  const format = values.json ? 'json' : 'table';
+  if (command === 'queue' && !applicationId) return queue(values, format);
+  if (command === 'stats' && !applicationId) return values.rebuild ? rebuildStats(format) : stats(format);
+  if (command === 'list' && !applicationId) return list(values, format);
+  if (command === 'show' && applicationId && extra.length === 0) return show(applicationId, format);
   throw new UsageError(USAGE);
 }
 
@@ -59,7 +74,15 @@ function parseCommandLine() {
   try {
     return parseArgs({
       allowPositionals: true,
-      options: { status: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        status: { type: 'string' },
+        lane: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+        json: { type: 'boolean' },
+        rebuild: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
@@ -122,6 +145,96 @@ async function verify(applicationId: string): Promise<void> {
   if (!verification.valid) process.exitCode = 1;
 }
 
+type Options = ReturnType<typeof parseCommandLine>['values'];
+type Format = 'json' | 'table';
+
+async function queue(options: Options, format: Format): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb);
+  const [{ readQueuePage, QueueQuerySchema }, { createDependencies }] = await Promise.all([
+    import('#domain/applications/queue.ts'),
+    import('#adapters/dependencies.ts'),
+  ]);
+  const query = QueueQuerySchema.safeParse(
+    definedOnly({ lane: options.lane, status: options.status, limit: options.limit, cursor: options.cursor }),
+  );
+  if (!query.success) throw new UsageError(`${issuesOf(query.error)}\n${USAGE}`);
+  const deps = createDependencies();
+  const page = await readQueuePage(
+    { index: deps.queue, config: deps.config, now: deps.now(), caller: 'ops' },
+    query.data,
+  );
+  const { queueTable } = await import('./ops-tables.ts');
+  print(format === 'json' ? JSON.stringify(page) : queueTable(page));
+}
+
+async function stats(format: Format): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb);
+  const [{ readPublicStats }, { DynamoStatsStore }, { createDependencies }] = await Promise.all([
+    import('#domain/applications/stats.ts'),
+    import('#adapters/stats-store.ts'),
+    import('#adapters/dependencies.ts'),
+  ]);
+  const figures = await readPublicStats({ ...createDependencies(), stats: new DynamoStatsStore() });
+  const { statsTable } = await import('./ops-tables.ts');
+  print(format === 'json' ? JSON.stringify(figures) : statsTable(figures));
+}
+
+async function rebuildStats(format: Format): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb);
+  const [{ counterDifferences, rebuildCounters }, { auditTrails, DynamoStatsStore }, { config }] =
+    await Promise.all([
+      import('#domain/applications/stats.ts'),
+      import('#adapters/stats-store.ts'),
+      import('#adapters/config.ts'),
+    ]);
+  // The aggregate first: an application changing meanwhile then shows as a difference, not hides one.
+  const incremental = await new DynamoStatsStore().aggregate();
+  const rebuilt = await rebuildCounters(auditTrails(), config);
+  const result = {
+    applications: rebuilt.applications,
+    agree: false,
+    differences: counterDifferences(incremental, rebuilt.counters),
+  };
+  result.agree = result.differences.length === 0;
+  const { rebuildReport } = await import('./ops-tables.ts');
+  print(format === 'json' ? JSON.stringify(result) : rebuildReport(result));
+  if (!result.agree) process.exitCode = 1;
+}
+
+async function list(options: Options, format: Format): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb, ENDPOINTS.sfn);
+  await useLocalStateMachine();
+  const [{ OpsReader }, { STATUSES }] = await Promise.all([
+    import('./ops-page.ts'),
+    import('#domain/applications/lifecycle.ts'),
+  ]);
+  const status = options.status && STATUSES.find((known) => known === options.status);
+  if (options.status && !status)
+    throw new UsageError(`Unknown status "${options.status}": one of ${STATUSES.join(', ')}.\n${USAGE}`);
+  const limit = options.limit === undefined ? 50 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+    throw new UsageError(`--limit must be a whole number from 1 to 200.\n${USAGE}`);
+  const rows = await new OpsReader().rows(limit, status || undefined);
+  const { listTable } = await import('./ops-tables.ts');
+  print(format === 'json' ? JSON.stringify(rows) : listTable(rows));
+}
+
+async function show(applicationId: string, format: Format): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb, ENDPOINTS.sfn);
+  await useLocalStateMachine();
+  const { OpsReader } = await import('./ops-page.ts');
+  const found = await new OpsReader().application(applicationId);
+  if (found === null) throw noSuch(applicationId);
+  const { showTable } = await import('./ops-tables.ts');
+  print(format === 'json' ? JSON.stringify(found) : showTable(found));
+}
+
+const definedOnly = (values: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+
+const issuesOf = (error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) =>
+  error.issues.map((issue) => `--${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
+
 const noSuch = (id: string) => new OpsError(`There is no application or execution ${id}.`);
 
 /** Sets and returns STATE_MACHINE_ARN as local/stack.ts builds it (the local endpoint's default region and account). */
@@ -164,18 +277,6 @@ function isConnectionRefused(error: unknown): boolean {
   if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
   if (error instanceof AggregateError && error.errors.some(isConnectionRefused)) return true;
   return isConnectionRefused(error.cause);
-}
-
-function columns(rows: readonly string[][]): string {
-  const widths = rows[0]?.map((_, index) => Math.max(...rows.map((row) => (row[index] ?? '').length))) ?? [];
-  return rows
-    .map((row) =>
-      row
-        .map((value, index) => value.padEnd(widths[index] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 function print(text: string): void {

@@ -2,19 +2,30 @@ import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoStatsStore } from '#adapters/stats-store.ts';
 import type { OpsApplication, OpsData } from '#local/ops-page.ts';
 import { freePort } from '#local/ports.ts';
-import { completeDetails } from '../support/api.ts';
-import { type Personas, useWorkflowStack, waitingIn } from '../support/stack.ts';
+import { completeDetails, readyToSubmit, SUBMIT_BODY } from '../support/api.ts';
+import { eventually, type Personas, statusReached, useWorkflowStack, waitingIn } from '../support/stack.ts';
 
 /** The operators' local tools: the ops page on the API port and the `npm run ops` CLI, against the full stack. */
 const e2e = useWorkflowStack('ops');
 /** A draft whose execution waits in `Draft`. */
 let draftId: string;
+/** A case screened by the workflow, under review, claimed by rita. */
+let queuedId: string;
 
 beforeAll(async () => {
-  draftId = await waitingDraft(e2e.people);
+  [draftId, queuedId] = await Promise.all([waitingDraft(e2e.people), claimedCase(e2e.people)]);
 });
+
+async function claimedCase({ alice, rita }: Personas): Promise<string> {
+  const id = await readyToSubmit(alice, completeDetails());
+  expect((await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
+  await statusReached(rita, id, 'UNDER_REVIEW');
+  expect((await rita.post(`/applications/${id}/actions/claim`, {})).status).toBe(200);
+  return id;
+}
 
 async function waitingDraft({ alice, otto }: Personas): Promise<string> {
   const created = await alice.post('/applications', completeDetails());
@@ -184,5 +195,96 @@ describe.concurrent('ops CLI', () => {
     expect(failure.stderr).toBe(
       `The local stack is not running: nothing answers at http://127.0.0.1:${closed} (the local Step Functions endpoint); start it with \`npm start\`.\n`,
     );
+  });
+});
+
+describe.concurrent('ops CLI: queue, statistics and applications', () => {
+  it('prints the queue as a table and as the JSON that GET /queue answers', async () => {
+    const [table, json] = await Promise.all([
+      ops(['queue', '--lane', 'STANDARD']),
+      ops(['queue', '--json', '--limit', '100']),
+    ]);
+
+    const [heading, ...lines] = table.stdout.trim().split('\n');
+    expect(heading).toMatch(
+      /^APPLICATION\s+STATUS\s+LANE\s+DUE\s+ELAPSED\s+LEFT\s+PAUSED\s+ASSIGNEE\s+FLAGS\s+COUNTRIES$/,
+    );
+    expect(lines.find((line) => line.startsWith(queuedId))).toMatch(
+      /^\S+ +UNDER_REVIEW +STANDARD +\d{4}-\d\d-\d\d +\d+ +\d+ +no +rita +- +CN→DE$/,
+    );
+    const page = JSON.parse(json.stdout);
+    expect(page).toEqual({ items: expect.any(Array), cursor: null, evaluatedAt: expect.any(String) });
+    expect(
+      page.items.find((item: { applicationId: string }) => item.applicationId === queuedId),
+    ).toMatchObject({
+      status: 'UNDER_REVIEW',
+      assignedTo: 'rita',
+    });
+  });
+
+  it('refuses a bad queue filter with a usage message and exit code 2', async () => {
+    const failure = await ops(['queue', '--lane', 'FAST']).catch((error) => error);
+
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(/^--lane: /);
+  });
+
+  it('prints the public statistics, and a rebuild from the audit trails agrees with them', async () => {
+    // The stats consumer reads the stream behind the writes: wait until it has applied the claim.
+    const { version } = (await e2e.people.rita.get(`/applications/${queuedId}`)).body;
+    const store = new DynamoStatsStore();
+    await eventually(
+      async () => ((await store.contribution(queuedId))?.version === version ? true : undefined),
+      {
+        what: 'the stats consumer to apply the claimed case',
+      },
+    );
+    const [table, json, rebuild] = await Promise.all([
+      ops(['stats']),
+      ops(['stats', '--json']),
+      ops(['stats', '--rebuild']),
+    ]);
+
+    expect(table.stdout).toMatch(/^STATUS +COUNT\n/);
+    expect(table.stdout).toMatch(/\nUNDER_REVIEW +<5\n/);
+    expect(table.stdout).toMatch(/\nappeals lodged +<5\n/);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      countsByStatus: { UNDER_REVIEW: '<5' },
+      withdrawn: '<5',
+    });
+    expect(rebuild.stdout).toMatch(
+      /^rebuilt from the audit trails of \d+ application\(s\): the incremental statistics agree\.\n$/,
+    );
+  });
+
+  it('lists applications of a status and shows one, as tables and as JSON', async () => {
+    const [table, json, shown, shownJson] = await Promise.all([
+      ops(['list', '--status', 'UNDER_REVIEW']),
+      ops(['list', '--json']),
+      ops(['show', queuedId]),
+      ops(['show', queuedId, '--json']),
+    ]);
+
+    const [heading, ...lines] = table.stdout.trim().split('\n');
+    expect(heading).toMatch(
+      /^APPLICATION\s+ORG\s+STATUS\s+LANE\s+UPDATED\s+ASSIGNEE\s+WORKING DAYS\s+EXECUTION\s+STATE$/,
+    );
+    expect(lines.map((line) => line.split(/ +/)[0])).toEqual([queuedId]);
+    const ids = JSON.parse(json.stdout).map((row: { applicationId: string }) => row.applicationId);
+    expect(ids).toEqual(expect.arrayContaining([draftId, queuedId]));
+    expect(shown.stdout).toMatch(new RegExp(`\\napplicationId +${queuedId}\\n`));
+    expect(shown.stdout).toMatch(/\naudit chain +valid \(\d+ events\)\n/);
+    expect(shown.stdout).toMatch(/\nENTERED +STATE\n/);
+    expect(JSON.parse(shownJson.stdout)).toMatchObject({
+      application: { applicationId: queuedId, status: 'UNDER_REVIEW', assignedTo: 'rita' },
+      audit: { valid: true },
+    });
+  });
+
+  it('answers an unknown application in one sentence, exit code 1', async () => {
+    const failure = await ops(['show', 'app_UNKNOWN']).catch((error) => error);
+
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toBe('There is no application or execution app_UNKNOWN.\n');
   });
 });

@@ -331,3 +331,17 @@ export async function rebuildCounters(
   for await (const trail of trails) contributions.push(contributionFromAuditTrail(trail, config));
   return { counters: sumCounters(contributions), applications: contributions.length };
 }
+
+export interface CounterDifference {
+  counter: string;
+  incremental: number;
+  rebuilt: number;
+}
+
+/** Where the incremental aggregate and a rebuild disagree (zero and absent counters are equal), by name. */
+export function counterDifferences(incremental: Counters, rebuilt: Counters): CounterDifference[] {
+  return [...new Set([...Object.keys(incremental), ...Object.keys(rebuilt)])]
+    .sort()
+    .map((counter) => ({ counter, incremental: incremental[counter] ?? 0, rebuilt: rebuilt[counter] ?? 0 }))
+    .filter((difference) => difference.incremental !== difference.rebuilt);
+}
