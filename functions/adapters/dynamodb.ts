@@ -1,5 +1,6 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -297,11 +298,33 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
         }),
         query.cursor !== undefined,
       );
-      items.push(...(result.Items ?? []).map((item) => toStoredApplication(item).application));
+      items.push(...(await this.readByKey((result.Items ?? []).map((key) => String(key.applicationId)))));
       startKey = result.LastEvaluatedKey;
       if (!startKey) break;
     }
     return { items, cursor: encodeCursor(startKey) };
+  }
+
+  /**
+   * The items a listing index names, in its order, strongly consistent (the index projects only
+   * what its filters need, and lags the table); one gone meanwhile is left out.
+   */
+  private async readByKey(ids: readonly string[]): Promise<Application[]> {
+    const found = new Map<string, Application>();
+    let keys = ids.map((applicationId) => ({ applicationId }));
+    while (keys.length > 0) {
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tables.applications]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      for (const item of Responses?.[this.tables.applications] ?? []) {
+        const { application } = toStoredApplication(item);
+        found.set(application.applicationId, application);
+      }
+      keys = (UnprocessedKeys?.[this.tables.applications]?.Keys ?? []) as { applicationId: string }[];
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   /** A cursor from another listing (another index or filter) is the caller's error, not ours. */

@@ -29,12 +29,27 @@ export const WORKFLOW_OPEN = 'open';
 export const WORKFLOW_OPEN_ATTRIBUTE = 'workflowOpen';
 
 export const GSI = {
+  /*
+   * The listings project only what their filters read (status, submission); the lister reads each
+   * item by key. A task-token or other update that changes none of them writes no index. (They
+   * replaced byOrg, byStatus and byCreated, which projected the whole item: docs/deploy.md.)
+   */
   /** Applicant listing: one org's applications, newest first. */
-  byOrg: { name: 'byOrg', partitionKey: 'orgId', sortKey: 'createdAt' },
-  /** Filter by status (and the reviewers' queue later). */
-  byStatus: { name: 'byStatus', partitionKey: 'status', sortKey: 'createdAt' },
+  byOrg: {
+    name: 'orgListing',
+    partitionKey: 'orgId',
+    sortKey: 'createdAt',
+    include: ['status', 'submission'],
+  },
+  /** Authority listing of one status, newest first. */
+  byStatus: { name: 'statusListing', partitionKey: 'status', sortKey: 'createdAt', include: ['submission'] },
   /** Authority listing across orgs, newest first. */
-  byCreated: { name: 'byCreated', partitionKey: 'itemType', sortKey: 'createdAt' },
+  byCreated: {
+    name: 'createdListing',
+    partitionKey: 'itemType',
+    sortKey: 'createdAt',
+    include: ['status', 'submission'],
+  },
   /**
    * Reviewers' queue (sparse: only queued cases carry the keys); see functions/domain/queue.ts.
    * Projects only what a queue item shows.

@@ -137,6 +137,6 @@ describe('LicenceFunction bundling', () => {
       true,
     );
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('byCreated');
+    expect(result.stdout.trim()).toBe('createdListing');
   });
 });

@@ -86,7 +86,7 @@ describe('IAM of the stack', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
       ]);
-      for (const index of ['byOrg', 'byStatus', 'byCreated']) {
+      for (const index of ['orgListing', 'statusListing', 'createdListing']) {
         expect(allows(applicationGrants, 'dynamodb:Query', `${arn.applications}/index/${index}`)).toBe(true);
       }
     });
