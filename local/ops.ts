@@ -22,7 +22,8 @@ const USAGE = `usage: npm run ops -- <command>
                                 as \`executions\` prints it)
   verify <id>                   verify the application's audit chain (exit 1 when it is broken)
   queue [--lane L] [--status S] [--limit N] [--cursor C]
-                                the reviewers' queue in queue order (GET /queue as a senior reviewer sees it)
+                                the reviewers' queue in queue order (GET /queue as a senior reviewer sees it,
+                                appeals included)
   stats                         the public statistics (GET /stats)
   stats --rebuild               recompute the statistics from every audit trail (a scan: offline use)
                                 and print the counters where they differ from the incremental ones
@@ -160,7 +161,7 @@ async function queue(options: Options, format: Format): Promise<void> {
   if (!query.success) throw new UsageError(`${issuesOf(query.error)}\n${USAGE}`);
   const deps = createDependencies();
   const page = await readQueuePage(
-    { index: deps.queue, config: deps.config, now: deps.now(), caller: 'ops' },
+    { index: deps.queue, config: deps.config, now: deps.now(), caller: 'ops', seesAppeals: true },
     query.data,
   );
   const { queueTable } = await import('./ops-tables.ts');

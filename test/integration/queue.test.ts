@@ -16,6 +16,7 @@ import {
   pdfDocument,
   reviewer,
   screeningOutcome,
+  senior,
   system,
   T0,
   testConfig,
@@ -183,5 +184,35 @@ describe('claim-next', () => {
     expect((await claimNext(deps, reviewer('rita'), meta)).applicationId).toBe(standard);
     expect((await claimNext(deps, reviewer('rita'), meta)).applicationId).toBe(enhanced);
     await expect(claimNext(deps, reviewer('rita'), meta)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("puts an appeal in senior reviewers' queue only, and claim-next skips an overturned case for its denial's recommender and signer", async () => {
+    const deps = await freshDeps();
+    const day = (n: number) => new Date(T0.getTime() + n * DAY_MS);
+    const appealed = await underReview(deps, day(0), 'EXPEDITED');
+    await act(deps, reviewer('rita'), appealed, 'claim', {});
+    const denied = await act(deps, reviewer('rita'), appealed, 'deny', { reasons: ['RISK_OF_DIVERSION'] });
+    if (denied.status === 'PENDING_SIGN_OFF')
+      await act(deps, senior('sam'), appealed, 'sign-off', { agree: true });
+    deps.setNow(day(2));
+    await act(deps, owner, appealed, 'appeal', { grounds: 'The end user makes washing machines.' });
+    const standard = await underReview(deps, day(3), 'STANDARD');
+
+    expect(await wholeQueue(deps, senior('sue'), 1)).toEqual([appealed, standard]);
+    expect(await wholeQueue(deps, reviewer('ravi'), 1)).toEqual([standard]);
+
+    deps.setNow(day(4));
+    await act(deps, senior('dana'), appealed, 'decide-appeal', {
+      outcome: 'OVERTURNED',
+      note: 'Civil end use.',
+    });
+    expect(await wholeQueue(deps, reviewer('ravi'), 5)).toEqual([appealed, standard]);
+    // First in queue order, but the denial's recommender may not take it: the next case instead.
+    expect((await claimNext(deps, reviewer('rita'), meta)).applicationId).toBe(standard);
+    // Its signer may not either, and nothing else is waiting.
+    await expect(claimNext(deps, senior('sam'), meta)).rejects.toBeInstanceOf(NotFoundError);
+    const claimed = await claimNext(deps, reviewer('ravi'), meta);
+    expect(claimed.applicationId).toBe(appealed);
+    expect(claimed.flags.map((flag) => flag.code)).toContain('APPEAL_OVERTURNED');
   });
 });

@@ -52,18 +52,30 @@ export class MemoryQueueIndex implements QueueIndex {
   }
 }
 
-/** The queue order of DESIGN.md by brute force: sort every queued case by its key at `now`. */
+/**
+ * The queue order of DESIGN.md by brute force: sort every queued case by its key at `now` (with
+ * `appeals`, as a senior reviewer sees it: APPEALED cases by their appeal's due date).
+ */
 export function bruteForceQueue(
   applications: readonly Application[],
   now: Date,
   config: DomainConfig,
+  { appeals = false } = {},
 ): string[] {
+  const queued = [
+    'UNDER_REVIEW',
+    'INFORMATION_REQUESTED',
+    'PENDING_SIGN_OFF',
+    ...(appeals ? ['APPEALED'] : []),
+  ];
   const keyed = applications
-    .filter((application) =>
-      ['UNDER_REVIEW', 'INFORMATION_REQUESTED', 'PENDING_SIGN_OFF'].includes(application.status),
-    )
+    .filter((application) => queued.includes(application.status))
     .map((application) => {
-      const due = dueAt(application.clock, now, config) ?? '';
+      // An appeal is due when its own clock says.
+      const due =
+        (application.status === 'APPEALED'
+          ? application.appeal?.clock.dueAt
+          : dueAt(application.clock, now, config)) ?? '';
       return {
         id: application.applicationId,
         near: workingDaysUntil(due, now, config) <= config.queueUrgentWorkingDays ? 0 : 1,

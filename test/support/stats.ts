@@ -1,5 +1,5 @@
 import type { DomainConfig } from '#domain/config.ts';
-import type { Application, AuditEvent } from '#domain/schemas.ts';
+import type { Application, AuditEvent, UserActor } from '#domain/schemas.ts';
 import {
   type ApplicationFlow,
   applicationIn,
@@ -25,7 +25,8 @@ export interface DrivenCase {
 /**
  * One application driven through the domain with random outcomes and durations: screening refusal,
  * approvals with and without sign-off, denials, returned sign-offs, information requests answered or
- * overdue, withdrawals at any point, and cases left pending or in draft.
+ * overdue, withdrawals at any point, appeals (withdrawn, upheld, overturned and decided again), and
+ * cases left pending or in draft.
  */
 export function driveCase(index: number, rand: () => number, config: DomainConfig): DrivenCase {
   const pick = <T>(options: readonly T[]): T => options[Math.floor(rand() * options.length)] as T;
@@ -37,8 +38,6 @@ export function driveCase(index: number, rand: () => number, config: DomainConfi
     ...(rand() < 0.3 ? { goods: highValueGoods() } : {}),
   });
   const images: Application[] = [];
-  // Read through a function: the status changes under TypeScript's narrowing.
-  const statusNow = () => flow.application.status;
   const flow = applicationIn(rand() < 0.08 ? 'DRAFT' : 'SUBMITTED', {
     config,
     start,
@@ -58,7 +57,8 @@ export function driveCase(index: number, rand: () => number, config: DomainConfi
   if (flow.application.status !== 'SUBMITTED') return { flow, images };
   if (rand() < 0.07) {
     step(() => flow.apply('screening-refused', system('screen'), screeningOutcome()));
-    return { flow, images };
+    // Overturned, it is screened again on the corrected facts.
+    if (appealMaybe(flow, rand, step, days) !== 'OVERTURNED') return { flow, images };
   }
   step(() =>
     flow.apply(
@@ -67,17 +67,80 @@ export function driveCase(index: number, rand: () => number, config: DomainConfi
       screeningOutcome({ recentApprovalForEndUser: lane === 'EXPEDITED' }),
     ),
   );
-  const holder = pick([reviewer('rita'), reviewer('ravi'), senior('sam')]);
+  const cast = { step, days, withdrawMaybe };
+  const first = reviewCase(flow, rand, cast, [reviewer('rita'), reviewer('ravi'), senior('sam')]);
+  // An overturned denial is reviewed again by others, with sign-off (flag APPEAL_OVERTURNED).
+  if (first && appealMaybe(flow, rand, step, days) === 'OVERTURNED')
+    reviewCase(flow, rand, cast, [reviewer('rex')], senior('sol'));
+  return { flow, images };
+}
+
+type Step = (run: () => unknown) => void;
+interface Cast {
+  step: Step;
+  days: (max: number) => number;
+  withdrawMaybe: () => boolean;
+}
+
+/**
+ * Sometimes appeals a denial (within its deadline), then withdraws the appeal or has it decided:
+ * upheld, or overturned (a screening refusal with corrections). Returns the outcome, if any.
+ */
+function appealMaybe(
+  flow: ApplicationFlow,
+  rand: () => number,
+  step: Step,
+  days: (max: number) => number,
+): 'UPHELD' | 'OVERTURNED' | 'WITHDRAWN' | null {
+  if (flow.application.status !== 'DENIED' || flow.application.appeal !== null || rand() < 0.5) return null;
+  flow.advance(days(20));
+  step(() => flow.apply('appeal', flow.owner, { grounds: 'The end user is a civil manufacturer.' }));
+  if (rand() < 0.1) return null; // still under appeal
+  flow.advance(days(15));
+  const outcome = pickOf(rand, ['UPHELD', 'OVERTURNED', 'OVERTURNED', 'WITHDRAWN'] as const);
+  if (outcome === 'WITHDRAWN') {
+    step(() => flow.apply('withdraw', flow.owner, { reason: 'We accept the refusal.' }));
+  } else {
+    const screening = refusedByScreening(flow.application);
+    step(() =>
+      flow.apply('decide-appeal', senior('dana'), {
+        outcome,
+        note: 'Decided on appeal.',
+        ...(outcome === 'OVERTURNED' && screening && { corrections: { endUse: { military: false } } }),
+      }),
+    );
+  }
+  return outcome;
+}
+
+const pickOf = <T>(rand: () => number, options: readonly T[]): T =>
+  options[Math.floor(rand() * options.length)] as T;
+
+/**
+ * Claim, information requests, decision and sign-off, each maybe cut short; true when the case
+ * ended decided.
+ */
+function reviewCase(
+  flow: ApplicationFlow,
+  rand: () => number,
+  { step, days, withdrawMaybe }: Cast,
+  holders: readonly UserActor[],
+  fixedSigner?: UserActor,
+): boolean {
+  const pick = <T>(options: readonly T[]): T => pickOf(rand, options);
+  // Read through a function: the status changes under TypeScript's narrowing.
+  const statusNow = () => flow.application.status;
+  const holder = pick(holders);
   flow.advance(days(5));
   step(() => flow.apply('claim', holder, {}));
-  if (withdrawMaybe()) return { flow, images };
+  if (withdrawMaybe()) return false;
   const requests = pick([0, 0, 1, 1, 2]);
   for (let i = 0; i < requests; i++) {
     flow.advance(days(10));
     step(() =>
       flow.apply('request-information', holder, { questions: ['Who is the end user?'], dueInWorkingDays: 5 }),
     );
-    if (rand() < 0.1) return { flow, images }; // left waiting for the answer
+    if (rand() < 0.1) return false; // left waiting for the answer
     if (rand() < 0.7) {
       flow.advance(days(6));
       step(() => flow.apply('respond', flow.owner, { answers: ['A listed company.'] }));
@@ -85,18 +148,18 @@ export function driveCase(index: number, rand: () => number, config: DomainConfi
       flow.advance(15 * DAY_MS);
       step(() => flow.apply('information-overdue', system('system-transition'), {}));
     }
-    if (withdrawMaybe()) return { flow, images };
+    if (withdrawMaybe()) return false;
   }
-  if (rand() < 0.12) return { flow, images }; // still under review
+  if (rand() < 0.12) return false; // still under review
   flow.advance(days(40));
-  const signer = holder.sub === 'sam' ? senior('sue') : senior('sam');
+  const signer = fixedSigner ?? (holder.sub === 'sam' ? senior('sue') : senior('sam'));
   if (rand() < 0.65) {
     step(() => flow.apply('approve', holder, { validityMonths: 12, conditions: [] }));
   } else {
     step(() => flow.apply('deny', holder, { reasons: ['RISK_OF_DIVERSION'] }));
   }
-  if (statusNow() !== 'PENDING_SIGN_OFF') return { flow, images };
-  if (withdrawMaybe()) return { flow, images };
+  if (statusNow() !== 'PENDING_SIGN_OFF') return true;
+  if (withdrawMaybe()) return false;
   flow.advance(days(8));
   const agree = rand() < 0.85;
   step(() => flow.apply('sign-off', signer, { agree }));
@@ -108,7 +171,7 @@ export function driveCase(index: number, rand: () => number, config: DomainConfi
       step(() => flow.apply('sign-off', signer, { agree: true }));
     }
   }
-  return { flow, images };
+  return true;
 }
 
 // --- Brute force over audit trails -------------------------------------------------------------
@@ -151,8 +214,12 @@ export function bruteForceStats(trails: ReadonlyArray<readonly AuditEvent[]>, no
   for (const trail of submitted) counts.set(statusOf(trail), (counts.get(statusOf(trail)) ?? 0) + 1);
   const pausesOf = (trail: readonly AuditEvent[], until: string): Array<[string, string]> => {
     const pauses: Array<[string, string]> = [];
+    let deniedAt = '';
     for (const event of trail) {
-      if (event.action === 'request-information') pauses.push([event.at, until]);
+      if (event.toStatus === 'DENIED' && event.fromStatus !== 'APPEALED') deniedAt = event.at;
+      // An overturned denial: the clock stood still from the denial to the appeal's decision.
+      if (event.action === 'decide-appeal' && event.toStatus !== 'DENIED') pauses.push([deniedAt, event.at]);
+      else if (event.action === 'request-information') pauses.push([event.at, until]);
       else if (event.fromStatus === 'INFORMATION_REQUESTED' && event.toStatus !== 'INFORMATION_REQUESTED') {
         const open = pauses.at(-1);
         if (open) open[1] = event.at;
@@ -161,8 +228,9 @@ export function bruteForceStats(trails: ReadonlyArray<readonly AuditEvent[]>, no
     return pauses;
   };
   const decisions = submitted.flatMap((trail) => {
-    const last = trail.at(-1);
     const submit = trail.find((event) => event.action === 'submit');
+    // The decision in force: an appeal upheld or withdrawn (from APPEALED) leaves it as it was.
+    const last = trail.findLast((event) => event.fromStatus !== 'APPEALED' && event.toStatus !== 'APPEALED');
     if (!last || !submit || !['APPROVED', 'DENIED'].includes(last.toStatus)) return [];
     const lane = [...trail].reverse().find((event) => (event.changes as { lane?: unknown }).lane) as
       | (AuditEvent & { changes: { lane: { name: string } } })
@@ -192,7 +260,7 @@ export function bruteForceStats(trails: ReadonlyArray<readonly AuditEvent[]>, no
           : 0;
       }),
   );
-  // Every status from submission on (APPEALED has no case yet).
+  // Every status from submission on.
   const statuses = [...pendingStatuses, 'APPROVED', 'DENIED', 'WITHDRAWN', 'APPEALED'];
   return {
     countsByStatus: Object.fromEntries(statuses.map((status) => [status, suppress(counts.get(status) ?? 0)])),
@@ -227,8 +295,23 @@ export function bruteForceStats(trails: ReadonlyArray<readonly AuditEvent[]>, no
       decisions.length,
       2,
     ),
-    appeals: { lodged: '<5', upheld: '<5', overturned: '<5' },
+    appeals: {
+      lodged: suppress(submitted.filter((trail) => trail.some((event) => event.action === 'appeal')).length),
+      upheld: suppress(appealsDecided(submitted, 'UPHELD')),
+      overturned: suppress(appealsDecided(submitted, 'OVERTURNED')),
+    },
     withdrawn: suppress(counts.get('WITHDRAWN') ?? 0),
     generatedAt: now.toISOString(),
   };
 }
+
+const appealsDecided = (trails: ReadonlyArray<readonly AuditEvent[]>, outcome: string) =>
+  trails.filter((trail) =>
+    trail.some(
+      (event) =>
+        event.action === 'decide-appeal' && (event.changes as { outcome?: string }).outcome === outcome,
+    ),
+  ).length;
+
+const refusedByScreening = (application: Application) =>
+  application.appeal?.appealedDecision.decidedBy.startsWith('system:') ?? false;

@@ -15,14 +15,26 @@ function checkReviewer(actor: UserActor): void {
     throw new ForbiddenError('Only reviewers and senior reviewers work the queue.');
 }
 
-/** `GET /queue`: one page in queue order, evaluated at the instant the first page pinned. */
+/**
+ * `GET /queue`: one page in queue order, evaluated at the instant the first page pinned; APPEALED
+ * cases are in senior reviewers' queue only.
+ */
 export async function listQueue(
   deps: QueueDependencies,
   actor: UserActor,
   query: QueueQuery,
 ): Promise<{ items: QueueItem[]; cursor: string | null; evaluatedAt: string }> {
   checkReviewer(actor);
-  return readQueuePage({ index: deps.queue, config: deps.config, now: deps.now(), caller: actor.sub }, query);
+  return readQueuePage(
+    {
+      index: deps.queue,
+      config: deps.config,
+      now: deps.now(),
+      caller: actor.sub,
+      seesAppeals: hasRole(actor, 'senior-reviewer'),
+    },
+    query,
+  );
 }
 
 const CLAIM_ATTEMPTS_PER_CASE = 3;

@@ -26,12 +26,19 @@ import type { Status } from './lifecycle.ts';
  *   `RUN#<lane>`, sorted by `<dueAt>#<id>`;
  * - a paused case in `PAUSED#<lane>`, sorted by working days left (`<0007>#<id>`), which does not
  *   change while it is paused; its due date is computed at read time.
+ * - an APPEALED case (senior reviewers' queue only) in `APPEAL#<lane>`, sorted by the due date of
+ *   the appeal's own clock (`<appeal dueAt>#<id>`), which never pauses.
  * A read pins the evaluation instant and walks six segments — (near due, then the rest) × lane —
- * each a merge of its RUN and PAUSED ranges by (due date, id). The cursor carries the pinned instant,
- * the segment and the last sort key read from each of the two partitions.
+ * each a merge of its RUN, PAUSED (and, for senior reviewers, APPEAL) ranges by (due date, id). The
+ * cursor carries the pinned instant, the segment and the last sort key read from each partition.
  */
 
-export const QUEUE_STATUSES = ['UNDER_REVIEW', 'INFORMATION_REQUESTED', 'PENDING_SIGN_OFF'] as const;
+export const QUEUE_STATUSES = [
+  'UNDER_REVIEW',
+  'INFORMATION_REQUESTED',
+  'PENDING_SIGN_OFF',
+  'APPEALED',
+] as const;
 export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 export const isQueued = (status: Status): status is QueueStatus =>
   (QUEUE_STATUSES as readonly Status[]).includes(status);
@@ -61,6 +68,8 @@ const laneOf = (application: Pick<Application, 'lane'>): LaneName => application
 const pad = (days: number): string => String(Math.max(0, days)).padStart(4, '0');
 const runPartition = (lane: LaneName) => `RUN#${lane}`;
 const pausedPartition = (lane: LaneName) => `PAUSED#${lane}`;
+const appealPartition = (lane: LaneName) => `APPEAL#${lane}`;
+/** The partitions of cases awaiting a first decision (appeals aside: the backlog of `/stats`). */
 export const QUEUE_PARTITIONS: readonly string[] = LANES.flatMap((lane) => [
   runPartition(lane),
   pausedPartition(lane),
@@ -76,6 +85,15 @@ export function queueEntry(application: Application, now: Date, config: DomainCo
     exporter: application.exporter?.country ?? null,
     endUser: application.endUser?.country ?? null,
   };
+  if (application.status === 'APPEALED') {
+    const due = application.appeal?.clock.dueAt;
+    if (!due) return null;
+    return {
+      queuePk: appealPartition(lane),
+      queueSk: `${due}#${application.applicationId}`,
+      queueCountries,
+    };
+  }
   const left = application.clock.workingDaysLimit - workingDaysElapsed(application.clock, now, config);
   if (application.clock.paused && left > 0) {
     return {
@@ -106,8 +124,7 @@ export interface QueueItem {
 }
 
 export function queueItem(record: QueueRecord, now: Date, config: DomainConfig): QueueItem {
-  const elapsed = workingDaysElapsed(record.clock, now, config);
-  const due = dueAt(record.clock, now, config);
+  const { due, elapsed, limit } = clockOf(record, now, config);
   return {
     applicationId: record.applicationId,
     status: record.status as QueueStatus,
@@ -115,7 +132,7 @@ export function queueItem(record: QueueRecord, now: Date, config: DomainConfig):
     dueAt: due,
     nearDue: due !== null && workingDaysUntil(due, now, config) <= config.queueUrgentWorkingDays,
     workingDaysElapsed: elapsed,
-    workingDaysLeft: record.clock.workingDaysLimit - elapsed,
+    workingDaysLeft: limit - elapsed,
     paused: record.clock.paused,
     assignedTo: record.assignedTo,
     flags: record.flags,
@@ -123,6 +140,26 @@ export function queueItem(record: QueueRecord, now: Date, config: DomainConfig):
     endUserCountry: record.queueCountries.endUser,
   };
 }
+
+/**
+ * The clock a queued case is measured by: the legal clock, or for an appeal the appeal's clock
+ * (not projected: its due date is the sort key, and an appeal clock never pauses, so the working
+ * days elapsed are its limit less the working days left).
+ */
+function clockOf(record: QueueRecord, now: Date, config: DomainConfig) {
+  if (record.status === 'APPEALED') {
+    const due = appealDueOf(record);
+    const limit = config.appealWorkingDaysLimit;
+    return { due, limit, elapsed: limit - workingDaysUntil(due, now, config) };
+  }
+  return {
+    due: dueAt(record.clock, now, config),
+    limit: record.clock.workingDaysLimit,
+    elapsed: workingDaysElapsed(record.clock, now, config),
+  };
+}
+
+const appealDueOf = (record: QueueRecord): string => record.queueSk.slice(0, record.queueSk.lastIndexOf('#'));
 
 // --- Reading ----------------------------------------------------------------------------------
 
@@ -146,6 +183,7 @@ const CursorSchema = z.strictObject({
   segment: z.number().int().min(0).max(5),
   run: z.string().max(128).nullable(),
   paused: z.string().max(128).nullable(),
+  appeal: z.string().max(128).nullable().default(null),
 });
 type Cursor = z.infer<typeof CursorSchema>;
 
@@ -206,7 +244,11 @@ export interface QueueReadContext {
   config: DomainConfig;
   now: Date;
   caller: string;
+  /** Senior reviewers: APPEALED cases are in their queue (default: not). */
+  seesAppeals?: boolean;
 }
+
+type SourceName = 'run' | 'paused' | 'appeal';
 
 /**
  * Cases in queue order, lazily (claim-next stops at the first it can take). `position()` is the
@@ -237,6 +279,7 @@ export class QueueWalk {
       segment: 0,
       run: null,
       paused: null,
+      appeal: null,
     };
     this.threshold = addWorkingDays(this.at, context.config.queueUrgentWorkingDays, context.config);
     const lanes = query.lane ? [query.lane] : LANES;
@@ -256,75 +299,67 @@ export class QueueWalk {
     for (; this.cursor.segment < this.segments.length; this.nextSegment()) {
       const segment = this.segments[this.cursor.segment];
       if (!segment) break;
-      const [run, paused] = this.sources(segment);
+      const sources = this.sources(segment);
       for (;;) {
-        const [a, b] = [await run.peek(), await paused.peek()];
-        const first = pickFirst(a, b, (record) => this.dueOf(record));
-        if (!first) break;
-        if (first === a) {
-          run.take();
-          this.cursor.run = first.queueSk;
-        } else {
-          paused.take();
-          this.cursor.paused = first.queueSk;
+        const heads: Array<[SourceName, Source, QueueRecord]> = [];
+        for (const [name, source] of sources) {
+          const head = await source.peek();
+          if (head) heads.push([name, source, head]);
         }
-        if (this.matches(first)) yield first;
+        const first = pickFirst(heads, (record) => this.dueOf(record));
+        if (!first) break;
+        const [name, source, record] = first;
+        source.take();
+        this.cursor[name] = record.queueSk;
+        if (this.matches(record)) yield record;
       }
     }
   }
 
   private nextSegment(): void {
-    this.cursor = { ...this.cursor, segment: this.cursor.segment + 1, run: null, paused: null };
+    this.cursor = { ...this.cursor, segment: this.cursor.segment + 1, run: null, paused: null, appeal: null };
   }
 
-  private sources(segment: Segment): [Source, Source] {
+  private sources(segment: Segment): Array<[SourceName, Source]> {
     const { index } = this.context;
     const urgent = pad(this.context.config.queueUrgentWorkingDays);
     const threshold = `${this.threshold}${AFTER_ALL}`;
     const pausedUrgent = `${urgent}${AFTER_ALL}`;
     const max = (a: string | null, bound: string) => (a !== null && a > bound ? a : bound);
     const never = () => false;
-    if (segment.near) {
-      return [
-        new Source(
-          index,
-          runPartition(segment.lane),
-          this.cursor.run ?? undefined,
-          (r) => r.queueSk > threshold,
-          this.batch,
-        ),
-        this.pausedWanted()
-          ? new Source(
-              index,
-              pausedPartition(segment.lane),
-              this.cursor.paused ?? undefined,
-              (r) => r.queueSk > pausedUrgent,
-              this.batch,
-            )
+    const source = (partition: string, after: string | null | undefined, stop: (r: QueueRecord) => boolean) =>
+      new Source(index, partition, after ?? undefined, stop, this.batch);
+    // Due-date partitions (RUN and APPEAL) split at the near-due date, PAUSED at the days left.
+    const byDue = (partition: string, after: string | null) =>
+      segment.near
+        ? source(partition, after, (r) => r.queueSk > threshold)
+        : source(partition, max(after, threshold), never);
+    const sources: Array<[SourceName, Source]> = [
+      [
+        'run',
+        this.wanted(RUNNING_STATUSES) ? byDue(runPartition(segment.lane), this.cursor.run) : emptySource(),
+      ],
+      [
+        'paused',
+        this.wanted(['INFORMATION_REQUESTED'])
+          ? segment.near
+            ? source(pausedPartition(segment.lane), this.cursor.paused, (r) => r.queueSk > pausedUrgent)
+            : source(pausedPartition(segment.lane), max(this.cursor.paused, pausedUrgent), never)
           : emptySource(),
-      ];
-    }
-    return [
-      new Source(index, runPartition(segment.lane), max(this.cursor.run, threshold), never, this.batch),
-      this.pausedWanted()
-        ? new Source(
-            index,
-            pausedPartition(segment.lane),
-            max(this.cursor.paused, pausedUrgent),
-            never,
-            this.batch,
-          )
-        : emptySource(),
+      ],
     ];
+    if (this.context.seesAppeals && this.wanted(['APPEALED']))
+      sources.push(['appeal', byDue(appealPartition(segment.lane), this.cursor.appeal)]);
+    return sources;
   }
 
-  /** Paused cases are all INFORMATION_REQUESTED. */
-  private pausedWanted(): boolean {
-    return this.query.status === undefined || this.query.status === 'INFORMATION_REQUESTED';
+  /** Whether the status filter lets any of these statuses through (paused cases are all INFORMATION_REQUESTED). */
+  private wanted(statuses: readonly QueueStatus[]): boolean {
+    return this.query.status === undefined || statuses.includes(this.query.status);
   }
 
   private dueOf(record: QueueRecord): string {
-    return dueAt(record.clock, this.at, this.context.config) ?? record.queueSk;
+    return clockOf(record, this.at, this.context.config).due ?? record.queueSk;
   }
 
   private matches(record: QueueRecord): boolean {
@@ -337,18 +372,34 @@ export class QueueWalk {
   }
 }
 
+/** Statuses of the RUN partitions (a paused case past its limit stays there too). */
+const RUNNING_STATUSES: readonly QueueStatus[] = [
+  'UNDER_REVIEW',
+  'INFORMATION_REQUESTED',
+  'PENDING_SIGN_OFF',
+];
 const NO_RECORDS: QueueIndex = { read: async () => [] };
 const emptySource = (): Source => new Source(NO_RECORDS, '', undefined, () => true, 1);
 
-function pickFirst(
-  a: QueueRecord | undefined,
-  b: QueueRecord | undefined,
+/** The head that comes first by (due date, id). */
+function pickFirst<T extends readonly [SourceName, Source, QueueRecord]>(
+  heads: readonly T[],
   due: (record: QueueRecord) => string,
-): QueueRecord | undefined {
-  if (!a || !b) return a ?? b;
-  const [dueA, dueB] = [due(a), due(b)];
-  if (dueA !== dueB) return dueA < dueB ? a : b;
-  return a.applicationId <= b.applicationId ? a : b;
+): T | undefined {
+  let first: T | undefined;
+  let firstDue = '';
+  for (const head of heads) {
+    const headDue = due(head[2]);
+    if (
+      !first ||
+      headDue < firstDue ||
+      (headDue === firstDue && head[2].applicationId < first[2].applicationId)
+    ) {
+      first = head;
+      firstDue = headDue;
+    }
+  }
+  return first;
 }
 
 /** One page of the queue. */

@@ -35,6 +35,7 @@ const key = {
   decided: (outcome: string) => `decided#${outcome}`,
   within: 'withinLimit',
   rfi: 'informationRequests',
+  appeal: (outcome: 'lodged' | 'UPHELD' | 'OVERTURNED') => `appeals#${outcome}`,
 };
 
 /** The facts about one application that the figures are built from. */
@@ -49,6 +50,8 @@ interface Facts {
     rfis: number;
     limit: number;
   } | null;
+  /** The application's appeal (one at most): lodged, and its outcome once decided. */
+  appeal: { outcome: 'UPHELD' | 'OVERTURNED' | null } | null;
 }
 
 function countersOf(facts: Facts, config: Pick<DomainConfig, 'timeZone'>): Counters {
@@ -64,6 +67,10 @@ function countersOf(facts: Facts, config: Pick<DomainConfig, 'timeZone'>): Count
     if (decision.workingDays <= decision.limit) counters[key.within] = 1;
     if (decision.rfis > 0) counters[key.rfi] = decision.rfis;
   }
+  if (facts.appeal) {
+    counters[key.appeal('lodged')] = 1;
+    if (facts.appeal.outcome) counters[key.appeal(facts.appeal.outcome)] = 1;
+  }
   return counters;
 }
 
@@ -78,9 +85,10 @@ export function contributionOf(application: Application, config: DomainConfig): 
       status,
       submitted: application.submission !== null,
       decision:
-        isDecided(status) && decision
+        // Under appeal, the denial stands until the appeal is decided.
+        (isDecided(status) || status === 'APPEALED') && decision
           ? {
-              outcome: status,
+              outcome: decision.outcome,
               at: decision.decidedAt,
               workingDays: clock.workingDaysElapsed,
               lane: application.lane?.name ?? NO_LANE,
@@ -88,6 +96,7 @@ export function contributionOf(application: Application, config: DomainConfig): 
               limit: clock.workingDaysLimit,
             }
           : null,
+      appeal: application.appeal && { outcome: application.appeal.outcome },
     },
     config,
   );
@@ -103,10 +112,24 @@ export function contributionFromAuditTrail(events: readonly AuditEvent[], config
   let limit = config.workingDaysLimit;
   const pauses: Pause[] = [];
   let decision: Facts['decision'] = null;
+  let appeal: Facts['appeal'] = null;
   for (const event of events) {
-    const changes = event.changes as { lane?: { name?: string }; clock?: Partial<LegalClock> };
+    const changes = event.changes as {
+      lane?: { name?: string };
+      clock?: Partial<LegalClock>;
+      outcome?: 'UPHELD' | 'OVERTURNED';
+    };
     if (changes.lane?.name) lane = changes.lane.name;
     if (changes.clock?.workingDaysLimit) limit = changes.clock.workingDaysLimit;
+    if (event.action === 'appeal') appeal = { outcome: null };
+    if (event.action === 'decide-appeal' && appeal && changes.outcome) {
+      appeal = { outcome: changes.outcome };
+      if (changes.outcome === 'OVERTURNED') {
+        // The denial no longer stands; the clock resumes with the appeal period as a pause.
+        decision = null;
+        pauses.splice(0, pauses.length, ...(changes.clock?.pauses ?? pauses).map((pause) => ({ ...pause })));
+      }
+    }
     if (event.action === 'request-information') {
       rfis++;
       pauses.push({ from: event.at, to: null, reason: 'INFORMATION_REQUESTED' });
@@ -121,7 +144,13 @@ export function contributionFromAuditTrail(events: readonly AuditEvent[], config
     ) {
       open.to = event.at;
     }
-    if (submit && event.toStatus !== event.fromStatus && isDecided(event.toStatus)) {
+    // An appeal upheld or withdrawn (APPEALED → DENIED) leaves the first decision as it was.
+    if (
+      submit &&
+      event.toStatus !== event.fromStatus &&
+      event.fromStatus !== 'APPEALED' &&
+      isDecided(event.toStatus)
+    ) {
       const clock: LegalClock = {
         startedAt: submit.at,
         dueAt: null,
@@ -141,7 +170,7 @@ export function contributionFromAuditTrail(events: readonly AuditEvent[], config
       };
     }
   }
-  return countersOf({ status: last.toStatus, submitted: submit !== undefined, decision }, config);
+  return countersOf({ status: last.toStatus, submitted: submit !== undefined, decision, appeal }, config);
 }
 
 /** What to add to the aggregate when a contribution is replaced (zero entries left out). */
@@ -286,8 +315,11 @@ export function publicStats(counters: Counters, oldestPendingWorkingDays: number
       oldestPendingWorkingDays: pending < MIN_CASES ? SUPPRESSED : oldestPendingWorkingDays,
     },
     informationRequestsPerDecidedApplication: ratio(get(key.rfi), decided, 2),
-    // Appeals are not built yet: nothing is lodged.
-    appeals: { lodged: count(0), upheld: count(0), overturned: count(0) },
+    appeals: {
+      lodged: count(get(key.appeal('lodged'))),
+      upheld: count(get(key.appeal('UPHELD'))),
+      overturned: count(get(key.appeal('OVERTURNED'))),
+    },
     withdrawn: count(get(key.status('WITHDRAWN'))),
     generatedAt: now.toISOString(),
   };

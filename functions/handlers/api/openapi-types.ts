@@ -4136,7 +4136,7 @@ export interface operations {
                 cursor?: string;
                 lane?: "EXPEDITED" | "STANDARD" | "ENHANCED";
                 limit?: number;
-                status?: "UNDER_REVIEW" | "INFORMATION_REQUESTED" | "PENDING_SIGN_OFF";
+                status?: "UNDER_REVIEW" | "INFORMATION_REQUESTED" | "PENDING_SIGN_OFF" | "APPEALED";
             };
             header?: never;
             path?: never;
@@ -4175,7 +4175,7 @@ export interface operations {
                             nearDue: boolean;
                             paused: boolean;
                             /** @enum {string} */
-                            status: "UNDER_REVIEW" | "INFORMATION_REQUESTED" | "PENDING_SIGN_OFF";
+                            status: "UNDER_REVIEW" | "INFORMATION_REQUESTED" | "PENDING_SIGN_OFF" | "APPEALED";
                             workingDaysElapsed: number;
                             workingDaysLeft: number;
                         }[];

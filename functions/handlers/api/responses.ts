@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { QUEUE_STATUSES } from '../../domain/applications/queue.ts';
 import {
   ActorSchema,
   AuditEventSchema,
@@ -90,7 +91,7 @@ export const QueuePageSchema = z.strictObject({
   items: z.array(
     z.strictObject({
       applicationId: z.string(),
-      status: z.enum(['UNDER_REVIEW', 'INFORMATION_REQUESTED', 'PENDING_SIGN_OFF']),
+      status: z.enum(QUEUE_STATUSES),
       lane: LaneSchema.nullable(),
       dueAt: z.string().nullable(),
       nearDue: z.boolean(),

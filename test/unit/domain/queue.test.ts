@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { type QueueQuery, QueueQuerySchema, readQueuePage } from '#domain/applications/queue.ts';
 import { ValidationError } from '#domain/errors.ts';
 import { LANES } from '#domain/schemas.ts';
-import { type ApplicationFlow, DAY_MS, reviewer, testConfig } from '../../support/applications.ts';
+import {
+  type ApplicationFlow,
+  applicationIn,
+  DAY_MS,
+  reviewer,
+  testConfig,
+} from '../../support/applications.ts';
 import { bruteForceQueue, type CaseSpec, caseFrom, MemoryQueueIndex } from '../../support/queue.ts';
 
 const config = testConfig({ workingDaysLimit: 20 });
@@ -28,12 +34,18 @@ function population(specs: readonly CaseSpec[]): {
   return { flows, index, lastWrite };
 }
 
-async function walkAll(index: MemoryQueueIndex, now: Date, query: Partial<QueueQuery>, limit: number) {
+async function walkAll(
+  index: MemoryQueueIndex,
+  now: Date,
+  query: Partial<QueueQuery>,
+  limit: number,
+  seesAppeals = false,
+) {
   const ids: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 500; page++) {
     const result = await readQueuePage(
-      { index, config, now, caller: 'rita' },
+      { index, config, now, caller: 'rita', seesAppeals },
       QueueQuerySchema.parse({ ...query, limit, cursor }),
     );
     ids.push(...result.items.map((item) => item.applicationId));
@@ -207,5 +219,57 @@ describe('queue order', () => {
     await expect(
       readQueuePage(context, QueueQuerySchema.parse({ limit: 1, cursor: 'bm90LWEtY3Vyc29y' })),
     ).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('appeals in the queue', () => {
+  const start = (day: number) => new Date(Date.UTC(2026, 2, 2 + day, 9));
+  const flows = [
+    ...[0, 3, 9, 14].map((day, i) =>
+      applicationIn('APPEALED', { start: start(day), applicationId: `app_APPEAL${i}` }),
+    ),
+    ...[1, 5, 12].map((day, i) =>
+      applicationIn('UNDER_REVIEW', { start: start(day), applicationId: `app_REVIEW${i}` }),
+    ),
+  ];
+  const index = new MemoryQueueIndex();
+  for (const flow of flows) index.write(flow.application, flow.now, config);
+  const applications = flows.map((flow) => flow.application);
+  const later = (days: number) =>
+    new Date(Math.max(...flows.map((flow) => flow.now.getTime())) + days * DAY_MS);
+
+  it("are in senior reviewers' queue, in queue order by the appeal clock, page by page; not in reviewers'", async () => {
+    for (const days of [0, 10, 25, 40]) {
+      const now = later(days);
+      expect(await walkAll(index, now, {}, 2, true)).toEqual(
+        bruteForceQueue(applications, now, config, { appeals: true }),
+      );
+      expect(await walkAll(index, now, {}, 2, false)).toEqual(bruteForceQueue(applications, now, config));
+    }
+    expect(await walkAll(index, later(0), { status: 'APPEALED' }, 10, true)).toEqual([
+      'app_APPEAL0',
+      'app_APPEAL1',
+      'app_APPEAL2',
+      'app_APPEAL3',
+    ]);
+    expect(await walkAll(index, later(0), { status: 'APPEALED' }, 10, false)).toEqual([]);
+  });
+
+  it('show the appeal clock: its due date and working days left', async () => {
+    const appealed = flows[0]?.application;
+    const now = later(3);
+    const page = await readQueuePage(
+      { index, config, now, caller: 'sam', seesAppeals: true },
+      QueueQuerySchema.parse({ status: 'APPEALED', limit: 1 }),
+    );
+    expect(page.items[0]).toMatchObject({
+      applicationId: 'app_APPEAL0',
+      status: 'APPEALED',
+      dueAt: appealed?.appeal?.clock.dueAt,
+      paused: false,
+    });
+    const item = page.items[0];
+    expect(item && item.workingDaysElapsed + item.workingDaysLeft).toBe(config.appealWorkingDaysLimit);
+    expect(item?.workingDaysElapsed).toBeGreaterThan(0);
   });
 });

@@ -105,6 +105,12 @@ describe('public statistics', () => {
     expect(typeof actual.approvalRate).toBe('number');
     expect(typeof actual.decisionWorkingDays.p90).toBe('number');
     expect(typeof actual.backlog.oldestPendingWorkingDays).toBe('number');
+    // Appeals counted apart: lodged, upheld and overturned each from 5 cases or more.
+    expect(actual.appeals).toEqual({
+      lodged: expect.any(Number),
+      upheld: expect.any(Number),
+      overturned: expect.any(Number),
+    });
   });
 
   it('changes nothing when the whole stream is replayed twice and out of order', async () => {
