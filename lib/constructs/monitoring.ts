@@ -26,6 +26,8 @@ import type { Workflow } from './workflow.ts';
 export const BACKLOG_METRIC = {
   namespace: 'LicenceWorkflow',
   metricName: 'OldestPendingWorkingDays',
+  /** The P90 decision time of `/stats` (working days), published by the same function. */
+  p90MetricName: 'DecisionWorkingDaysP90',
   /** Powertools Metrics adds `service` = POWERTOOLS_SERVICE_NAME (the stack name) to every metric. */
   dimension: 'service',
 } as const;
@@ -79,15 +81,17 @@ export class Monitoring extends Construct {
     const fn = new LicenceFunction(this, 'BacklogMetric', {
       ...props.functionDefaults,
       entry: 'functions/handlers/backlog-metric.ts',
-      description: 'Publishes the age of the oldest pending application in working days',
+      description: 'Publishes the oldest pending application and the P90 decision time in working days',
       timeout: Duration.minutes(1),
       environment: {
         APPLICATIONS_TABLE: props.data.applications.table.tableName,
+        STATS_TABLE: props.data.stats.table.tableName,
         POWERTOOLS_METRICS_NAMESPACE: BACKLOG_METRIC.namespace,
         AUTHORITY_TIME_ZONE: props.authorityTimeZone,
       },
     });
     fn.bindTable({ table: props.data.applications, access: 'read' });
+    fn.bindTable({ table: props.data.stats, access: 'read' });
     new Rule(this, 'BacklogSchedule', {
       description: 'Publishes the backlog metric',
       schedule: Schedule.rate(Duration.minutes(15)),
@@ -205,6 +209,14 @@ export class Monitoring extends Construct {
       graph('DynamoDB throttled requests', Object.values(metrics.tableThrottles)),
     );
     dashboard.addWidgets(
+      new SingleValueWidget({
+        title: 'Decision time P90 (working days, all decisions)',
+        metrics: [metrics.decisionP90],
+        width: 12,
+      }),
+      graph('Decision time P90 (working days)', [metrics.decisionP90]),
+    );
+    dashboard.addWidgets(
       graph('Relay and stats dead letters', [metrics.deadLetters, metrics.statsDeadLetters]),
       graph('Relay iterator age (ms)', [metrics.relayIteratorAge]),
     );
@@ -259,6 +271,14 @@ function collectMetrics(props: MonitoringProps) {
       dimensionsMap: { [BACKLOG_METRIC.dimension]: props.functionDefaults.serviceName },
       statistic: 'Maximum',
       period: Duration.hours(1),
+    }),
+    decisionP90: new Metric({
+      namespace: BACKLOG_METRIC.namespace,
+      metricName: BACKLOG_METRIC.p90MetricName,
+      dimensionsMap: { [BACKLOG_METRIC.dimension]: props.functionDefaults.serviceName },
+      statistic: 'Maximum',
+      period: Duration.hours(1),
+      label: 'P90',
     }),
   };
 }

@@ -52,7 +52,7 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
   {
     entry: 'backlog-metric',
     of: (stack) => stack.monitoring.backlogPublisher,
-    env: ['APPLICATIONS_TABLE', 'AUTHORITY_TIME_ZONE', 'POWERTOOLS_METRICS_NAMESPACE'],
+    env: ['APPLICATIONS_TABLE', 'AUTHORITY_TIME_ZONE', 'POWERTOOLS_METRICS_NAMESPACE', 'STATS_TABLE'],
   },
 ];
 

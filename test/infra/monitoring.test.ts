@@ -90,6 +90,19 @@ describe('Monitoring construct', () => {
     for (const alarm of alarms(notifying)) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
+  it('shows the P90 decision time that the backlog publisher reads from the stats aggregate', () => {
+    const [dashboard] = Object.values(quiet.template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    expect(body).toContain('Decision time P90 (working days');
+    expect(body).toContain(
+      `[\\"${BACKLOG_METRIC.namespace}\\",\\"${BACKLOG_METRIC.p90MetricName}\\",\\"service\\",\\"LicenceWorkflow-prod\\"`,
+    );
+    quiet.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ STATS_TABLE: Match.anyValue() }) },
+      Description: Match.stringLikeRegexp('P90 decision time'),
+    });
+  });
+
   it('draws one dashboard named after the stack', () => {
     quiet.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     quiet.template.hasResourceProperties('AWS::CloudWatch::Dashboard', {

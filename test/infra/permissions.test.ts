@@ -222,9 +222,14 @@ describe('IAM of the stack', () => {
   });
 
   describe('backlog-metric function', () => {
-    it('only reads applications', () => {
+    it('only reads applications and the stats aggregate', () => {
       const backlogGrants = grants((synthesized) => synthesized.stack.monitoring.backlogPublisher);
       expect(actionsOn(backlogGrants, arn.applications)).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+      expect(actionsOn(backlogGrants, arnOf(s.stack.data.stats.table))).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]);
+      expect(allows(backlogGrants, 'dynamodb:PutItem', arnOf(s.stack.data.stats.table))).toBe(false);
       expect(allows(backlogGrants, 'kms:Encrypt', arn.key)).toBe(false);
     });
   });
