@@ -247,7 +247,7 @@ describe('authorization matrix (hand-written from DESIGN.md)', () => {
     expect(allowed.length).toBeGreaterThan(15);
   });
 
-  it('refuses the application-level endpoints to the wrong roles', async () => {
+  it('refuses the application-level endpoints to the wrong roles and serves /stats to everyone', async () => {
     for (const who of WHO) {
       const role = ROLE[who];
       const create = await caller(who).post(
@@ -262,7 +262,10 @@ describe('authorization matrix (hand-written from DESIGN.md)', () => {
       judge(queue, reviewer ? { status: 200 } : FORBIDDEN, `queue as ${who}`);
       if (!reviewer)
         judge(await caller(who).post('/queue/claim-next', {}), FORBIDDEN, `claim-next as ${who}`);
+      // Public statistics (API.md): every role, the same figures, nothing internal.
+      judge(await caller(who).get('/stats'), { status: 200 }, `stats as ${who}`);
     }
+    judge(await api.anonymous().get('/stats'), { status: 200 }, 'stats without a token');
   });
 
   it('refuses mass assignment of fields the server owns', async () => {
