@@ -407,7 +407,8 @@ export async function readQueuePage(
   context: QueueReadContext,
   query: QueueQuery,
 ): Promise<{ items: QueueItem[]; cursor: string | null; evaluatedAt: string }> {
-  const walk = new QueueWalk(context, query, query.cursor);
+  // No partition read needs more than the page (and one to know whether it goes on).
+  const walk = new QueueWalk(context, query, query.cursor, Math.min(25, query.limit + 1));
   const items: QueueItem[] = [];
   if (query.limit > 0) {
     for await (const record of walk.records()) {
