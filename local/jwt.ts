@@ -50,15 +50,21 @@ export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.LOCAL_DATA_DIR || '.local');
 }
 
-/** Loads the key pair from `<dataDir>/keys/`, creating it on first use. */
-export async function loadOrCreateSigningKeys(dataDir: string): Promise<SigningKeys> {
+/**
+ * Loads the key pair from `<dataDir>/keys/`, creating it on first use: RS256 for the local user
+ * pool's tokens, or another algorithm and file (the local licence signer's ES256 key).
+ */
+export async function loadOrCreateSigningKeys(
+  dataDir: string,
+  { algorithm = ALGORITHM, file = PRIVATE_KEY_FILE }: { algorithm?: string; file?: string } = {},
+): Promise<SigningKeys> {
   const keysDir = join(resolve(dataDir), 'keys');
-  const privateKeyPath = join(keysDir, PRIVATE_KEY_FILE);
+  const privateKeyPath = join(keysDir, file);
   const existing = await readIfExists(privateKeyPath);
-  if (existing !== undefined) return importKeys(existing);
+  if (existing !== undefined) return importKeys(existing, algorithm);
 
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+  const { privateKey } = await generateKeyPair(algorithm, { extractable: true });
   const pem = await exportPKCS8(privateKey);
   // Write aside, then link into place: link fails when another process won the race, and nobody
   // ever reads a half-written key.
@@ -71,7 +77,7 @@ export async function loadOrCreateSigningKeys(dataDir: string): Promise<SigningK
   } finally {
     await rm(tempPath, { force: true });
   }
-  return importKeys(await readFile(privateKeyPath, 'utf8'));
+  return importKeys(await readFile(privateKeyPath, 'utf8'), algorithm);
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -83,11 +89,11 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-async function importKeys(privateKeyPem: string): Promise<SigningKeys> {
+async function importKeys(privateKeyPem: string, algorithm: string): Promise<SigningKeys> {
   const publicKeyPem = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
-  const publicKey = await importSPKI(publicKeyPem, ALGORITHM, { extractable: true });
+  const publicKey = await importSPKI(publicKeyPem, algorithm, { extractable: true });
   return {
-    privateKey: await importPKCS8(privateKeyPem, ALGORITHM),
+    privateKey: await importPKCS8(privateKeyPem, algorithm),
     publicKey,
     keyId: await calculateJwkThumbprint(await exportJWK(publicKey)),
   };

@@ -96,3 +96,19 @@ export interface WorkflowEngine {
   waitingToken(applicationId: string, generation: number, state: string): Promise<string | null>;
   stop(applicationId: string, generation: number, cause: string): Promise<void>;
 }
+
+/** A JSON Web Key Set (RFC 7517) of public keys. */
+export interface JsonWebKeySet {
+  keys: Record<string, unknown>[];
+}
+
+/**
+ * The authority's signature (compact JWS, ES256, `kid` = RFC 7638 thumbprint): licences today,
+ * any document the authority publishes (e.g. audit checkpoints) with its own `typ`. The payload is
+ * signed as its RFC 8785 canonical JSON.
+ */
+export interface LicenceSigner {
+  sign(payload: Record<string, unknown>, typ: string): Promise<string>;
+  /** Every key a published signature may carry, retired keys included. */
+  jwks(): Promise<JsonWebKeySet>;
+}
