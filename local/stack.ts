@@ -125,8 +125,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         keys,
       ),
       keys,
-      publicPaths: ['/health', '/openapi.json', '/stats', ...OPS_PATHS, ...CONSOLE_PATHS],
-      publicPrefixes: [...CONSOLE_PREFIXES],
+      publicPaths: [
+        '/health',
+        '/openapi.json',
+        '/stats',
+        '/.well-known/jwks.json',
+        ...OPS_PATHS,
+        ...CONSOLE_PATHS,
+      ],
+      publicPrefixes: ['/verify/', ...CONSOLE_PREFIXES],
     });
     stoppers.push(api.stop);
     return { url: api.url, ...(sfnEndpoint && { sfnEndpoint }), stop };
@@ -147,6 +154,7 @@ function setTableNames(prefix: string): void {
   process.env.AUDIT_TABLE = `${prefix}AuditEvents`;
   process.env.IDEMPOTENCY_TABLE = `${prefix}Idempotency`;
   process.env.COUNTERS_TABLE = `${prefix}Counters`;
+  process.env.LICENCES_TABLE = `${prefix}Licences`;
   process.env.STATS_TABLE = `${prefix}Stats`;
 }
 

@@ -1,9 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { QueueDependencies } from '../domain/applications/queue-use-cases.ts';
 import { blobStoreFromEnv } from './blobs.ts';
 import { clock } from './clock.ts';
 import { config } from './config.ts';
 import { DynamoApplicationRepository } from './dynamodb.ts';
+import { DynamoLicenceRepository } from './licences.ts';
+import { lazyLicenceSigner } from './signing.ts';
+
+/** One signer per module (its keys are loaded once), chosen when it first signs. */
+const licenceSigner = lazyLicenceSigner();
 
 /** The use cases' ports wired to the real adapters, once per Lambda module. */
 export function createDependencies(): QueueDependencies {
@@ -15,5 +21,8 @@ export function createDependencies(): QueueDependencies {
     config,
     now: () => clock.now(),
     newId: (prefix) => `${prefix}_${ulid()}`,
+    licences: new DynamoLicenceRepository(),
+    signer: licenceSigner,
+    verificationCode: () => randomBytes(16).toString('base64url'),
   };
 }

@@ -20,6 +20,7 @@ import type { DomainConfig } from '../domain/config.ts';
 import { ValidationError, VersionConflictError } from '../domain/errors.ts';
 import type {
   ApplicationRepository,
+  IssuedLicence,
   ListQuery,
   Page,
   StoredApplication,
@@ -33,6 +34,7 @@ import {
   DETAIL_FIELDS,
 } from '../domain/schemas.ts';
 import { config as defaultConfig } from './config.ts';
+import { licenceWrites } from './licences.ts';
 import {
   GSI,
   type TableNames,
@@ -75,10 +77,10 @@ export function toStoredApplication(item: Record<string, unknown>): StoredApplic
   };
 }
 
-const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
+export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
 
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -128,7 +130,12 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
     return Item ? toStoredApplication(Item) : null;
   }
 
-  async commit(application: Application, event: AuditEvent, expectedVersion: number | null): Promise<void> {
+  async commit(
+    application: Application,
+    event: AuditEvent,
+    expectedVersion: number | null,
+    issued?: IssuedLicence,
+  ): Promise<void> {
     const auditPut = {
       Put: {
         TableName: this.tables.auditEvents,
@@ -159,7 +166,11 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
             ),
           };
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: [applicationWrite, auditPut] }));
+      // The approval that issues a licence writes it and its first audit event in the same transaction.
+      const licenceItems = issued ? licenceWrites(this.tables, issued.licence, issued.event, null) : [];
+      await this.client.send(
+        new TransactWriteCommand({ TransactItems: [applicationWrite, auditPut, ...licenceItems] }),
+      );
     } catch (error) {
       if (error instanceof TransactionCanceledException && isConditionalFailure(error)) {
         const current = await this.get(application.applicationId);
@@ -393,6 +404,6 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
   }
 }
 
-function isConditionalFailure(error: TransactionCanceledException): boolean {
+export function isConditionalFailure(error: TransactionCanceledException): boolean {
   return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
 }

@@ -151,3 +151,13 @@ export function licenceSignerFromEnv(env: NodeJS.ProcessEnv = process.env): Lice
   if (env.AWS_LAMBDA_FUNCTION_NAME) throw new Error('LICENCE_SIGNING_KEY_ID is not set for this function');
   return new LocalLicenceSigner();
 }
+
+/** The signer of `licenceSignerFromEnv`, created on first use (functions that never sign need no key). */
+export function lazyLicenceSigner(env: NodeJS.ProcessEnv = process.env): LicenceSigner {
+  let signer: LicenceSigner | undefined;
+  const get = (): LicenceSigner => {
+    signer ??= licenceSignerFromEnv(env);
+    return signer;
+  };
+  return { sign: (payload, typ) => get().sign(payload, typ), jwks: () => get().jwks() };
+}

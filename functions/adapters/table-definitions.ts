@@ -1,7 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
- * Key schemas of the four tables, shared by the local stack (which creates them in DynamoDB
+ * Key schemas of the five tables, shared by the local stack (which creates them in DynamoDB
  * Local) and the CDK data construct (an infra test checks that both agree).
  */
 export interface TableNames {
@@ -11,6 +11,7 @@ export interface TableNames {
   counters: string;
   /** Public statistics: per-application contributions and the aggregate (the stats consumer's). */
   stats: string;
+  licences: string;
 }
 
 /** A global secondary index; it projects the whole item unless it names `include` or is `keysOnly`. */
@@ -82,6 +83,16 @@ export const GSI = {
   },
 } as const satisfies Record<string, IndexDefinition>;
 
+/** Indexes of the Licences table (licence items only: usage items carry none of their keys). */
+export const LICENCE_GSI = {
+  /** A holder org's licences, newest first. */
+  byHolder: { name: 'byHolder', partitionKey: 'orgId', sortKey: 'issuedAt' },
+  /** Licences in one status across orgs, newest first. */
+  byStatus: { name: 'byStatus', partitionKey: 'status', sortKey: 'issuedAt' },
+  /** Sparse: only licences not yet ended carry `expiryQueue`, sorted by `validTo` (expiry safety net). */
+  byExpiry: { name: 'byExpiry', partitionKey: 'expiryQueue', sortKey: 'validTo', include: ['status'] },
+} as const;
+
 /** Attribute that Powertools Idempotency uses for its record expiry (TTL). */
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 
@@ -113,6 +124,9 @@ export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNa
     },
     get stats() {
       return name('STATS_TABLE', 'Stats');
+    },
+    get licences() {
+      return name('LICENCES_TABLE', 'Licences');
     },
   };
 }
@@ -176,6 +190,29 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'statsId', KeyType: 'HASH' }],
       AttributeDefinitions: [string('statsId')],
+    },
+    {
+      TableName: names.licences,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'licenceNumber', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        string('licenceNumber'),
+        string('sk'),
+        string('orgId'),
+        string('status'),
+        string('issuedAt'),
+        string('expiryQueue'),
+        string('validTo'),
+      ],
+      GlobalSecondaryIndexes: [
+        gsi(LICENCE_GSI.byHolder),
+        gsi(LICENCE_GSI.byStatus),
+        gsi(LICENCE_GSI.byExpiry),
+      ],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     },
   ];
 }

@@ -1,6 +1,6 @@
 import type { DomainConfig } from './config.ts';
 import { PreconditionFailedError, VersionConflictError } from './errors.ts';
-import type { ApplicationRepository, BlobStore } from './ports.ts';
+import type { ApplicationRepository, BlobStore, LicenceRepository, LicenceSigner } from './ports.ts';
 
 /**
  * What every use case gets (ports, configuration, time and ids) and the version-guarded commit
@@ -13,6 +13,12 @@ export interface Dependencies {
   config: DomainConfig;
   now: () => Date;
   newId: (prefix: 'app' | 'doc') => string;
+  licences: LicenceRepository;
+  signer: LicenceSigner;
+  /** A fresh licence verification code: 128 random bits, base64url (22 characters). */
+  verificationCode: () => string;
+  /** Called on every retry after a lost race (metrics, tests). */
+  onRetry?: () => void;
 }
 
 export interface RequestMeta {
@@ -36,13 +42,28 @@ export async function commitGuarded(
   }
 }
 
-/** Runs a whole read → decide → commit again after a lost race (VersionConflictError), up to `attempts` times. */
-export async function retryOnConflict<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+/**
+ * Runs a whole read → decide → commit again after a lost race (VersionConflictError), up to
+ * `attempts` times; with `backoffMs`, waits a random time up to `backoffMs × 2^attempt` (at most
+ * a quarter second) in between
+ * (contended items: many writers on one licence).
+ */
+export async function retryOnConflict<T>(
+  run: () => Promise<T>,
+  attempts = 5,
+  backoffMs = 0,
+  onRetry?: () => void,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
       if (!(error instanceof VersionConflictError) || attempt >= attempts) throw error;
+      onRetry?.();
+      if (backoffMs > 0)
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.random() * Math.min(250, backoffMs * 2 ** attempt)),
+        );
     }
   }
 }

@@ -1,4 +1,6 @@
 import type { Status } from './applications/lifecycle.ts';
+import type { LicenceStatus } from './licences/lifecycle.ts';
+import type { LicenceAuditEvent, LicenceRecord, UsageRecord } from './licences/schemas.ts';
 import type { Application, AuditEvent } from './schemas.ts';
 
 /** What the use cases need from the outside world; adapters implement these. */
@@ -27,8 +29,16 @@ export interface ListQuery {
 
 export interface ApplicationRepository {
   get(applicationId: string): Promise<StoredApplication | null>;
-  /** Commits the application and its audit event in one transaction (VersionConflictError on a lost race). */
-  commit(application: Application, event: AuditEvent, expectedVersion: number | null): Promise<void>;
+  /**
+   * Commits the application and its audit event in one transaction (VersionConflictError on a lost
+   * race); with `issued`, the new licence and its first audit event in the same transaction.
+   */
+  commit(
+    application: Application,
+    event: AuditEvent,
+    expectedVersion: number | null,
+    issued?: IssuedLicence,
+  ): Promise<void>;
   listByOrg(orgId: string, query: ListQuery): Promise<Page<Application>>;
   /** The newest `limit` approved applications whose end user has this `endUserKey`, newest first. */
   approvedForEndUser(endUserKey: string, limit: number): Promise<Application[]>;
@@ -111,4 +121,39 @@ export interface LicenceSigner {
   sign(payload: Record<string, unknown>, typ: string): Promise<string>;
   /** Every key a published signature may carry, retired keys included. */
   jwks(): Promise<JsonWebKeySet>;
+}
+
+/** A licence written by the approval that issues it, with its first audit event. */
+export interface IssuedLicence {
+  licence: LicenceRecord;
+  event: LicenceAuditEvent;
+}
+
+export interface LicenceListQuery {
+  status?: LicenceStatus | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface LicenceRepository {
+  get(licenceNumber: string): Promise<LicenceRecord | null>;
+  usage(licenceNumber: string, usageId: string): Promise<UsageRecord | null>;
+  /** The usage recorded under this customs declaration, if any. */
+  usageByDeclaration(licenceNumber: string, declarationRef: string): Promise<UsageRecord | null>;
+  usages(licenceNumber: string): Promise<UsageRecord[]>;
+  /**
+   * Commits the licence (guarded by `expectedVersion`), its audit event and a new usage record in
+   * one transaction; VersionConflictError on a lost race.
+   */
+  commit(
+    licence: LicenceRecord,
+    event: LicenceAuditEvent,
+    expectedVersion: number,
+    usage?: UsageRecord,
+  ): Promise<void>;
+  listByHolder(orgId: string, query: LicenceListQuery): Promise<Page<LicenceRecord>>;
+  listAll(query: LicenceListQuery): Promise<Page<LicenceRecord>>;
+  auditEvents(licenceNumber: string): Promise<LicenceAuditEvent[]>;
+  /** Licences not yet ended whose `validTo` is at or before `at` (the sparse expiry index). */
+  dueForExpiry(at: string, limit: number): Promise<string[]>;
 }

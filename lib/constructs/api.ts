@@ -34,7 +34,14 @@ import { API_FUNCTION_TIMEOUT_SECONDS } from '../../functions/adapters/timeouts.
 import type { Data } from './data.ts';
 import { LicenceFunction, type SharedFunctionProps, type WorkflowRef } from './licence-function.ts';
 
-export const USER_GROUPS = ['applicant', 'reviewer', 'senior-reviewer', 'auditor', 'operator'] as const;
+export const USER_GROUPS = [
+  'applicant',
+  'reviewer',
+  'senior-reviewer',
+  'auditor',
+  'operator',
+  'customs',
+] as const;
 export const API_STAGE_NAME = 'v1';
 
 export interface ApiProps {
@@ -187,6 +194,8 @@ export class Api extends Construct {
         IDEMPOTENCY_TABLE: data.idempotency.table.tableName,
         COUNTERS_TABLE: data.counters.table.tableName,
         STATS_TABLE: data.stats.table.tableName,
+        LICENCES_TABLE: data.licences.table.tableName,
+        LICENCE_SIGNING_KEY_ID: data.licenceSigningKey.keyArn,
         DOCUMENTS_BUCKET: data.documents.bucketName,
         BLOB_STORE: 's3',
         STATE_MACHINE_ARN: props.workflow.stateMachineArn,
@@ -199,6 +208,9 @@ export class Api extends Construct {
     handler.bindTable({ table: data.counters, access: 'update' });
     // GET /stats reads the aggregate the stats consumer maintains.
     handler.bindTable({ table: data.stats, access: 'read' });
+    handler.bindTable({ table: data.licences, access: 'readWrite' });
+    // The API issues (approval) and changes licences, so it signs them.
+    handler.bindLicenceSigning(data.licenceSigningKey);
     handler.bindDocuments(data.documents);
     handler.bindWorkflow(props.workflow, 'observe');
     handler.addEnvironment('RECONCILER_FUNCTION_NAME', props.reconciler.functionName);
@@ -281,9 +293,16 @@ export class Api extends Construct {
         'GET /stats is public by design (API.md: transparency statistics, no token): aggregate counts only, ' +
         'counts below 5 suppressed, no names or values; throttled by the stage and the optional WAF rate rule, ' +
         'and answered with Cache-Control max-age=60.',
+      // Licence verification is public by design (DESIGN.md): status and validity for anyone, the rest only
+      // with the licence's 128-bit code; stage throttling applies, and the WAF rate rule in production.
+      'verify/{number}':
+        'GET /verify/{number} is the public licence check of DESIGN.md: status and validity only without the ' +
+        "licence's verification code; never commercial values. Throttled by the stage and the WAF rate rule.",
+      '.well-known/jwks.json':
+        "GET /.well-known/jwks.json publishes the authority's public signing keys so anyone can verify a licence.",
     };
     for (const [path, reason] of Object.entries(publicGets)) {
-      const resource = restApi.root.addResource(path);
+      const resource = restApi.root.resourceForPath(path);
       resource.addMethod('ANY', integration, authorized);
       const publicGet = resource.addMethod('GET', integration, {
         authorizationType: AuthorizationType.NONE,

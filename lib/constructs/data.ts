@@ -9,7 +9,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
@@ -27,7 +27,7 @@ export interface DataProps {
 
 /**
  * The stateful resources, kept apart from functions and API so that data outlives redeploys:
- * the four tables built from the same key schemas as the local stack, the documents bucket and
+ * the five tables built from the same key schemas as the local stack, the documents bucket and
  * the customer-managed key that encrypts both.
  */
 export class Data extends Construct {
@@ -37,7 +37,10 @@ export class Data extends Construct {
   readonly idempotency: LicenceTable;
   readonly counters: LicenceTable;
   readonly stats: LicenceTable;
+  readonly licences: LicenceTable;
   readonly documents: Bucket;
+  /** Signs licences (ES256); separate from the data key. Asymmetric keys do not rotate: a new key is a new kid. */
+  readonly licenceSigningKey: Key;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -57,7 +60,15 @@ export class Data extends Construct {
     );
     this.counters = this.table('Counters', definitionOf('counters'), props);
     this.stats = this.table('Stats', definitionOf('stats'), props);
+    this.licences = this.table('Licences', definitionOf('licences'), props);
     this.documents = this.documentsBucket(props.removalPolicy);
+    this.licenceSigningKey = new Key(this, 'LicenceSigningKey', {
+      description: 'Signs licences (ES256 JWS); only the functions that issue or change licences may sign',
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      removalPolicy: props.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
   }
 
   private table(
@@ -132,6 +143,7 @@ const NAMES_BY_ROLE: TableNames = {
   idempotency: 'idempotency',
   counters: 'counters',
   stats: 'stats',
+  licences: 'licences',
 };
 
 function definitionOf(role: keyof TableNames): CreateTableCommandInput {

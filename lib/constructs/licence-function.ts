@@ -179,6 +179,13 @@ export class LicenceFunction extends NodejsFunction {
     if (table.encryptionKey) this.grantKey(table.encryptionKey, writes ? KMS_WRITE : KMS_READ);
   }
 
+  /** Sign licences with the asymmetric KMS key and read its public key (for the JWKS); nothing else. */
+  bindLicenceSigning(key: IKey): void {
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['kms:Sign', 'kms:GetPublicKey'], resources: [key.keyArn] }),
+    );
+  }
+
   /** Read and write document objects (no delete, no listing). */
   bindDocuments(bucket: IBucket): void {
     this.addToRolePolicy(

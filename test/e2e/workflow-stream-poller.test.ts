@@ -20,6 +20,7 @@ const names = {
   idempotency: 'wfPollerIdem',
   counters: 'wfPollerCounters',
   stats: 'wfPollerStats',
+  licences: 'wfPollerLicences',
 };
 process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = inject('dynamodbEndpoint');
 const client = new DynamoDBClient({});

@@ -24,7 +24,14 @@ describe('Data construct', () => {
   }
 
   it('builds every table with the key schema, attributes, indexes and stream of tableDefinitions()', () => {
-    const roles: (keyof TableNames)[] = ['applications', 'auditEvents', 'idempotency', 'counters', 'stats'];
+    const roles: (keyof TableNames)[] = [
+      'applications',
+      'auditEvents',
+      'idempotency',
+      'counters',
+      'stats',
+      'licences',
+    ];
     const names = Object.fromEntries(roles.map((role) => [role, role])) as unknown as TableNames;
     for (const definition of tableDefinitions(names)) {
       const role = definition.TableName as keyof TableNames;
@@ -45,7 +52,7 @@ describe('Data construct', () => {
   });
 
   it('makes every table on-demand, KMS-encrypted with the stack key and point-in-time recoverable', () => {
-    prod.template.resourceCountIs('AWS::DynamoDB::Table', 5);
+    prod.template.resourceCountIs('AWS::DynamoDB::Table', 6);
     prod.template.allResourcesProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: {

@@ -21,6 +21,7 @@ import {
   T0,
   testConfig,
 } from '../support/applications.ts';
+import { licenceParts } from '../support/licence-parts.ts';
 import { bruteForceQueue } from '../support/queue.ts';
 
 /**
@@ -41,6 +42,7 @@ async function freshDeps(): Promise<QueueDependencies & { setNow(at: Date): void
     config,
     now: () => now,
     newId: (prefix) => `${prefix}_${ulid()}`,
+    ...licenceParts(),
     setNow: (at) => {
       now = at;
     },

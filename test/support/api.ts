@@ -49,6 +49,7 @@ export async function useOwnTables(prefix: string): Promise<void> {
   process.env.IDEMPOTENCY_TABLE = names.idempotency;
   process.env.COUNTERS_TABLE = names.counters;
   process.env.STATS_TABLE = names.stats;
+  process.env.LICENCES_TABLE = names.licences;
 }
 
 /** Creates a fresh set of tables in the integration project's DynamoDB Local and names them. */
@@ -60,6 +61,7 @@ export async function createOwnTables(prefix: string): Promise<TableNames> {
     idempotency: `${unique}Idempotency`,
     counters: `${unique}Counters`,
     stats: `${unique}Stats`,
+    licences: `${unique}Licences`,
   };
   const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint') });
   await createTablesIfMissing(client, names);

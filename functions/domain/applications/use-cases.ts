@@ -2,6 +2,7 @@ import { hasRole } from '../access.ts';
 import { type ChainVerification, GENESIS_HASH, verifyChain } from '../audit.ts';
 import { commitGuarded, type Dependencies, type RequestMeta, retryOnConflict } from '../dependencies.ts';
 import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors.ts';
+import { issueFor } from '../licences/use-cases.ts';
 import type { ListQuery, Page, StoredApplication } from '../ports.ts';
 import type { Actor, Application, Details, DocumentRecord, DocumentUpload, UserActor } from '../schemas.ts';
 import { type ActionInputs, type ActionResult, applyAction, willIssueLicence } from './apply-action.ts';
@@ -70,8 +71,10 @@ export async function performAction<A extends Action>(
   }
   if (!result.event) return result;
   const { application, event } = result;
+  // The licence it issues is written in the same transaction as the approval (DESIGN.md).
+  const issued = issuesLicence ? await issueFor(deps, application, meta.requestId) : undefined;
   await commitGuarded(
-    () => deps.repository.commit(application, event, current.version),
+    () => deps.repository.commit(application, event, current.version, issued),
     meta.ifMatch,
     current.version,
   );

@@ -97,6 +97,9 @@ export const LicenceListQuerySchema = z.strictObject({
   cursor: z.string().max(2048).optional(),
 });
 
+/** `GET /verify/{number}?code=`: the licence's verification code, if the caller holds it. */
+export const VerifyQuerySchema = z.strictObject({ code: z.string().max(64).optional() });
+
 // --- Stored licence ---
 
 const amount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);

@@ -1,5 +1,12 @@
 import * as z from 'zod';
 import { QUEUE_STATUSES } from '../../domain/applications/queue.ts';
+import { LICENCE_ACTIONS } from '../../domain/licences/lifecycle.ts';
+import {
+  LicenceAuditEventSchema,
+  LicenceRecordSchema,
+  LicenceStatusSchema,
+  UsageRecordSchema,
+} from '../../domain/licences/schemas.ts';
 import {
   ActorSchema,
   AuditEventSchema,
@@ -30,6 +37,11 @@ export const ERROR_STATUS: Record<string, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INCOMPLETE: 422,
+  EXCEEDS_LICENCE: 422,
+  USAGE_ID_REUSED: 422,
+  OUTSIDE_VALIDITY: 422,
+  LICENCE_NOT_ACTIVE: 409,
+  AMENDMENT_OPEN: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
   THROTTLED: 429,
   INTERNAL: 500,
@@ -107,3 +119,68 @@ export const QueuePageSchema = z.strictObject({
   cursor: z.string().nullable(),
   evaluatedAt: z.string(),
 });
+
+// --- Licences (API.md "Licence"): kg and USD as decimals; values only for those who see them ---
+
+const decimal = z.number().nonnegative();
+const LicenceGoodsViewSchema = z.strictObject({
+  description: z.string().optional(),
+  element: z.string().optional(),
+  form: z.string().optional(),
+  controlCode: z.string().optional(),
+  quantityKg: decimal,
+  usedQuantityKg: decimal,
+  remainingQuantityKg: decimal,
+  valueUsd: decimal.optional(),
+  usedValueUsd: decimal.optional(),
+  remainingValueUsd: decimal.optional(),
+});
+export const LicenceViewSchema = LicenceRecordSchema.omit({
+  goods: true,
+  auditHeadHash: true,
+  verificationCode: true,
+  usageCount: true,
+})
+  .extend({
+    goods: z.array(LicenceGoodsViewSchema),
+    allowedActions: z.array(z.enum(LICENCE_ACTIONS)),
+    verificationCode: z.string().optional(),
+  })
+  .meta({ id: 'Licence' });
+export const UsageListSchema = z.strictObject({
+  items: z.array(
+    UsageRecordSchema.omit({ items: true }).extend({
+      items: z.array(
+        z.strictObject({ goodsIndex: z.number().int(), quantityKg: decimal, valueUsd: decimal.optional() }),
+      ),
+    }),
+  ),
+});
+export const LicenceAuditTrailSchema = z.strictObject({
+  items: z.array(LicenceAuditEventSchema.extend({ actor: AuditActorViewSchema })),
+});
+const VerifiedPartySchema = z.strictObject({ name: z.string().optional(), country: z.string().optional() });
+export const LicenceVerificationSchema = z.strictObject({
+  licenceNumber: z.string(),
+  status: LicenceStatusSchema,
+  validFrom: z.string(),
+  validTo: z.string(),
+  checkedAt: z.string(),
+  exporter: VerifiedPartySchema.optional(),
+  consignee: VerifiedPartySchema.optional(),
+  endUser: VerifiedPartySchema.optional(),
+  goods: z
+    .array(
+      z.strictObject({
+        element: z.string().optional(),
+        form: z.string().optional(),
+        controlCode: z.string().optional(),
+        quantityKg: decimal,
+        /** null for TECHNOLOGY, which is limited by value only. */
+        remainingQuantityKg: decimal.nullable(),
+      }),
+    )
+    .optional(),
+  signed: z.string().nullable().optional(),
+});
+export const JwksSchema = z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) });

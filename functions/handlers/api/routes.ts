@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type * as z from 'zod';
 import { createDependencies } from '../../adapters/dependencies.ts';
 import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
 import { invokeForJson } from '../../adapters/lambda.ts';
@@ -19,6 +20,15 @@ import { readPublicStats } from '../../domain/applications/stats.ts';
 import * as useCases from '../../domain/applications/use-cases.ts';
 import { applicationView } from '../../domain/applications/views.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
+import { LICENCE_ACTIONS, LICENCE_TRANSITIONS } from '../../domain/licences/lifecycle.ts';
+import {
+  type LicenceActionBody,
+  LicenceActionBodySchemas,
+  LicenceListQuerySchema,
+  VerifyQuerySchema,
+} from '../../domain/licences/schemas.ts';
+import * as licences from '../../domain/licences/use-cases.ts';
+import type { LicenceView } from '../../domain/licences/views.ts';
 import {
   ActionBodySchemas,
   type ActionResponse,
@@ -41,10 +51,15 @@ import {
   ExecutionHistorySchema,
   ExecutionSchema,
   HealthSchema,
+  JwksSchema,
+  LicenceAuditTrailSchema,
+  LicenceVerificationSchema,
+  LicenceViewSchema,
   OpenApiDocumentSchema,
   PublicStatsSchema,
   pageOf,
   QueuePageSchema,
+  UsageListSchema,
 } from './responses.ts';
 import type { Route, RouteRequest } from './router.ts';
 
@@ -151,6 +166,69 @@ async function publishedOpenApi(): Promise<unknown> {
   published ??= JSON.parse(await readFile(new URL('./openapi.json', import.meta.url), 'utf8'));
   return published;
 }
+
+/** Licence routes (API.md "Licences"): the licence as the caller may see it, ETag its version. */
+const LICENCE = {
+  status: 200,
+  description: 'The licence as the caller may see it.',
+  schema: LicenceViewSchema,
+};
+const LICENCE_READERS = ['applicant', 'reviewer', 'senior-reviewer', 'auditor', 'customs'] as const;
+const LICENCE_VIEWERS = [...LICENCE_READERS, 'operator'] as const;
+const withLicenceEtag = (licence: LicenceView) => json(200, licence, { etag: `"${licence.version}"` });
+
+/** Errors a licence action can answer besides the common ones. */
+const LICENCE_ACTION_ERRORS: Record<licences.ApiLicenceAction, readonly string[]> = {
+  'record-usage': ['EXCEEDS_LICENCE', 'USAGE_ID_REUSED', 'OUTSIDE_VALIDITY'],
+  suspend: [],
+  reinstate: ['SEPARATION_OF_DUTIES'],
+  revoke: [],
+  surrender: [],
+};
+const API_LICENCE_ACTIONS = Object.keys(LICENCE_ACTION_ERRORS) as licences.ApiLicenceAction[];
+const SYSTEM_LICENCE_ACTIONS = LICENCE_ACTIONS.filter(
+  (action) => !(API_LICENCE_ACTIONS as readonly string[]).includes(action),
+);
+
+/** One licence action: its body validated by its own schema, then the use case. */
+function licenceAction<A extends licences.ApiLicenceAction>(
+  action: A,
+  schema: z.ZodType<LicenceActionBody<A>>,
+): Route {
+  const { from, to, by } = LICENCE_TRANSITIONS[action];
+  return {
+    pattern: `/licences/:number/actions/${action}`,
+    methods: {
+      POST: {
+        summary: `${action} (licence): from ${from.join(', ')} to ${to.join(' or ')}`,
+        roles: by,
+        body: schema,
+        response: LICENCE,
+        errors: ['INVALID_TRANSITION', 'PRECONDITION_FAILED', ...LICENCE_ACTION_ERRORS[action]],
+        handle: async (request) => {
+          const body = validate(schema, jsonBody(request.event, true));
+          return withLicenceEtag(
+            await licences.performLicenceAction(
+              deps,
+              caller(request),
+              param(request, 'number'),
+              action,
+              body,
+              meta(request),
+            ),
+          );
+        },
+      },
+    },
+  };
+}
+const licenceActionRoutes: Route[] = [
+  licenceAction('record-usage', LicenceActionBodySchemas['record-usage']),
+  licenceAction('suspend', LicenceActionBodySchemas.suspend),
+  licenceAction('reinstate', LicenceActionBodySchemas.reinstate),
+  licenceAction('revoke', LicenceActionBodySchemas.revoke),
+  licenceAction('surrender', LicenceActionBodySchemas.surrender),
+];
 
 export const routes: Route[] = [
   {
@@ -419,6 +497,125 @@ export const routes: Route[] = [
           validate(ActionBodySchemas.claim, jsonBody(request.event, true));
           return json(200, await runReconciler());
         },
+      },
+    },
+  },
+  {
+    pattern: '/licences',
+    methods: {
+      GET: {
+        summary: 'List the licences the caller may see (applicants: their org as holder)',
+        roles: LICENCE_VIEWERS,
+        query: LicenceListQuerySchema,
+        response: { status: 200, description: 'One page.', schema: pageOf(LicenceViewSchema) },
+        handle: async (request) => {
+          const query = validate(LicenceListQuerySchema, request.event.queryStringParameters ?? {}, 'query');
+          return json(200, await licences.listLicences(deps, caller(request), query));
+        },
+      },
+    },
+  },
+  {
+    pattern: '/licences/:number',
+    methods: {
+      GET: {
+        summary: 'One licence; ETag is its version (the verification code for the holder and the authority)',
+        roles: LICENCE_VIEWERS,
+        response: LICENCE,
+        handle: async (request) =>
+          withLicenceEtag(await licences.getLicence(deps, caller(request), param(request, 'number'))),
+      },
+    },
+  },
+  ...licenceActionRoutes,
+  {
+    pattern: '/licences/:number/actions/:action',
+    methods: {
+      POST: {
+        summary: `System licence actions (${SYSTEM_LICENCE_ACTIONS.join(', ')}) are never callable: 403 (404 if not visible)`,
+        description: 'amend (a variation application) is not offered yet: 404.',
+        roles: [],
+        response: { status: 403, description: 'Always refused.', schema: ErrorResponseSchema },
+        handle: async (request) => {
+          const action = param(request, 'action');
+          if (!(SYSTEM_LICENCE_ACTIONS as readonly string[]).includes(action)) {
+            throw new NotFoundError(`No such action "${action}".`);
+          }
+          // 404 when not visible, else 403 (amend: 404 until amendments are built).
+          await licences.getLicence(deps, caller(request), param(request, 'number'));
+          if (action === 'amend') throw new NotFoundError('Licence amendments are not available yet.');
+          throw new ForbiddenError(`"${action}" is a system action and cannot be requested.`);
+        },
+      },
+    },
+  },
+  {
+    pattern: '/licences/:number/usage',
+    methods: {
+      GET: {
+        summary: "The licence's usage records (shipments), oldest first; values only for those who see them",
+        roles: LICENCE_READERS,
+        response: { status: 200, description: 'Every usage record.', schema: UsageListSchema },
+        handle: async (request) =>
+          json(200, {
+            items: await licences.licenceUsage(deps, caller(request), param(request, 'number')),
+          }),
+      },
+    },
+  },
+  {
+    pattern: '/licences/:number/audit',
+    methods: {
+      GET: {
+        summary: "The licence's own audit trail, seq ascending (applicants: redacted view)",
+        roles: LICENCE_VIEWERS,
+        response: { status: 200, description: 'Every event.', schema: LicenceAuditTrailSchema },
+        handle: async (request) =>
+          json(200, {
+            items: await licences.licenceAuditTrail(deps, caller(request), param(request, 'number')),
+          }),
+      },
+    },
+  },
+  {
+    pattern: '/licences/:number/audit/verify',
+    methods: {
+      GET: {
+        summary: "Verify the hash chain of the licence's audit trail",
+        roles: ['auditor', 'operator'],
+        response: { status: 200, description: 'The verdict.', schema: ChainVerificationSchema },
+        handle: async (request) =>
+          json(200, await licences.verifyLicenceAuditTrail(deps, caller(request), param(request, 'number'))),
+      },
+    },
+  },
+  {
+    // Public: no token. A wrong code is a 404 like an unknown number.
+    pattern: '/verify/:number',
+    methods: {
+      GET: {
+        summary:
+          'Public licence check: status and validity; with the code also parties, goods (no values), the JWS',
+        roles: 'public',
+        query: VerifyQuerySchema,
+        response: { status: 200, description: 'What the caller may see.', schema: LicenceVerificationSchema },
+        handle: async (request) => {
+          const query = validate(VerifyQuerySchema, request.event.queryStringParameters ?? {}, 'query');
+          return json(200, await licences.verifyLicence(deps, param(request, 'number'), query.code), {
+            'cache-control': 'no-store',
+          });
+        },
+      },
+    },
+  },
+  {
+    pattern: '/.well-known/jwks.json',
+    methods: {
+      GET: {
+        summary: "The authority's public licence-signing keys (JWKS, retired keys kept)",
+        roles: 'public',
+        response: { status: 200, description: 'A JSON Web Key Set.', schema: JwksSchema },
+        handle: async () => json(200, await deps.signer.jwks(), { 'cache-control': 'public, max-age=300' }),
       },
     },
   },

@@ -28,6 +28,7 @@ import {
   T0,
   testConfig,
 } from '../../support/applications.ts';
+import { licenceParts } from '../../support/licence-parts.ts';
 
 /** An in-memory repository with the adapter's contract: conditional commits, atomic counters. */
 class MemoryRepository implements ApplicationRepository {
@@ -127,6 +128,7 @@ function world(config: DomainConfig = testConfig()): World {
     config,
     now: () => now,
     newId: (prefix) => `${prefix}_${String(++ids).padStart(4, '0')}`,
+    ...licenceParts(),
     advance: (ms) => {
       now = new Date(now.getTime() + ms);
     },

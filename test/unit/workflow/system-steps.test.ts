@@ -15,6 +15,9 @@ import {
   DAY_MS,
   testConfig,
 } from '../../support/applications.ts';
+import { licenceParts } from '../../support/licence-parts.ts';
+
+const PARTS = licenceParts();
 
 /** screen and system-transition over an in-memory repository: the domain decides, they commit. */
 class MemoryRepository implements ApplicationRepository {
@@ -64,6 +67,7 @@ function depsAt(flow: ApplicationFlow, repository: MemoryRepository, advanceMs =
     config,
     now: () => now,
     newId: (prefix) => `${prefix}_test`,
+    ...PARTS,
   };
 }
 

@@ -1,0 +1,194 @@
+import { hasRole } from '../access.ts';
+import { type ChainVerification, verifyChain } from '../audit.ts';
+import { commitGuarded, type Dependencies, type RequestMeta, retryOnConflict } from '../dependencies.ts';
+import { ForbiddenError, NotFoundError } from '../errors.ts';
+import type { LicenceListQuery, Page } from '../ports.ts';
+import type { Actor, Application, UserActor } from '../schemas.ts';
+import {
+  applyLicenceAction,
+  issueLicence,
+  type LicenceInputs,
+  type LicenceResult,
+} from './apply-licence-action.ts';
+import type { LicenceAction } from './lifecycle.ts';
+import type { LicenceActionBody, LicenceRecord, RequestableLicenceAction } from './schemas.ts';
+import { codeMatches, LICENCE_JWS_TYPE, publicVerification, signedPayload } from './signed-document.ts';
+import { licenceAuditView, licenceView, usageView } from './views.ts';
+import { canSeeLicence } from './visibility.ts';
+
+/** Licence use cases: load → applyLicenceAction → sign on a status change → version-guarded commit. */
+
+/** Many shipments may hit one licence at once: retry lost races often, with jitter. */
+const CONTENDED_ATTEMPTS = 60;
+const CONTENDED_BACKOFF_MS = 5;
+
+const APPROVAL: Actor = { kind: 'system', sub: 'system:approval' };
+const EXPIRY: Actor = { kind: 'system', sub: 'system:licence-expiry' };
+
+async function signed(deps: Dependencies, licence: LicenceRecord): Promise<LicenceRecord> {
+  return { ...licence, signed: await deps.signer.sign(signedPayload(licence, deps.now()), LICENCE_JWS_TYPE) };
+}
+
+/** The licence an approval issues, signed, with its first audit event (committed with the application). */
+export async function issueFor(deps: Dependencies, application: Application, requestId: string) {
+  const { licence, event } = issueLicence(
+    application,
+    APPROVAL,
+    { verificationCode: deps.verificationCode() },
+    { now: deps.now(), requestId, config: deps.config },
+  );
+  return { licence: await signed(deps, licence), event };
+}
+
+async function loadVisible(deps: Dependencies, actor: Actor, licenceNumber: string): Promise<LicenceRecord> {
+  const licence = await deps.licences.get(licenceNumber);
+  if (!licence || !canSeeLicence(actor, licence)) throw new NotFoundError('Licence not found.');
+  return licence;
+}
+
+export async function getLicence(deps: Dependencies, actor: UserActor, licenceNumber: string) {
+  return licenceView(await loadVisible(deps, actor, licenceNumber), actor, true);
+}
+
+export async function listLicences(deps: Dependencies, actor: UserActor, query: LicenceListQuery) {
+  let page: Page<LicenceRecord>;
+  if (hasRole(actor, 'reviewer', 'senior-reviewer', 'auditor', 'operator', 'customs')) {
+    page = await deps.licences.listAll(query);
+  } else if (hasRole(actor, 'applicant') && actor.org) {
+    page = await deps.licences.listByHolder(actor.org, query);
+  } else {
+    throw new ForbiddenError();
+  }
+  return { items: page.items.map((licence) => licenceView(licence, actor, false)), cursor: page.cursor };
+}
+
+/** Actions the API offers on a licence (amend, which opens a variation application, is not built yet). */
+export type ApiLicenceAction = Exclude<RequestableLicenceAction, 'amend'>;
+
+type InputBuilders = {
+  [A in ApiLicenceAction]: (
+    deps: Dependencies,
+    licenceNumber: string,
+    body: LicenceActionBody<A>,
+  ) => Promise<LicenceInputs[A]>;
+};
+const asIs = async <T>(_deps: Dependencies, _licenceNumber: string, body: T): Promise<T> => body;
+
+/** The input the domain needs: the body, and for a usage what the licence already holds under its ids. */
+const INPUTS: InputBuilders = {
+  'record-usage': async (deps, licenceNumber, body) => {
+    const [sameId, sameDeclaration] = await Promise.all([
+      deps.licences.usage(licenceNumber, body.usageId),
+      deps.licences.usageByDeclaration(licenceNumber, body.declarationRef),
+    ]);
+    return { body, sameId, sameDeclaration };
+  },
+  suspend: asIs,
+  reinstate: asIs,
+  revoke: asIs,
+  surrender: asIs,
+};
+
+/**
+ * One licence change, committed guarded by the version it was computed from and retried after a
+ * lost race (so concurrent shipments never overdraw); with If-Match a lost race is 412 instead.
+ */
+async function change<A extends Exclude<LicenceAction, 'issue'>>(
+  deps: Dependencies,
+  actor: Actor,
+  licenceNumber: string,
+  action: A,
+  input: () => Promise<LicenceInputs[A]>,
+  meta: RequestMeta,
+): Promise<LicenceResult> {
+  return retryOnConflict(
+    async () => {
+      const current = await deps.licences.get(licenceNumber);
+      const result = applyLicenceAction(current, action, actor, await input(), {
+        now: deps.now(),
+        requestId: meta.requestId,
+        config: deps.config,
+        ifMatch: meta.ifMatch,
+      });
+      const { event } = result;
+      if (!event || !current) return result;
+      const licence =
+        event.fromStatus !== event.toStatus ? await signed(deps, result.licence) : result.licence;
+      const usage = result.usage;
+      await commitGuarded(
+        () => deps.licences.commit(licence, event, current.version, usage),
+        meta.ifMatch,
+        current.version,
+      );
+      return { ...result, licence };
+    },
+    CONTENDED_ATTEMPTS,
+    CONTENDED_BACKOFF_MS,
+    () => deps.onRetry?.(),
+  );
+}
+
+export async function performLicenceAction<A extends ApiLicenceAction>(
+  deps: Dependencies,
+  actor: UserActor,
+  licenceNumber: string,
+  action: A,
+  body: LicenceActionBody<A>,
+  meta: RequestMeta,
+) {
+  const result = await change(
+    deps,
+    actor,
+    licenceNumber,
+    action,
+    () => INPUTS[action](deps, licenceNumber, body),
+    meta,
+  );
+  return licenceView(result.licence, actor, true);
+}
+
+/** The expiry timer (and the reconciler's safety net): a no-op for an ended licence or before validTo. */
+export async function expireLicence(deps: Dependencies, licenceNumber: string, requestId: string) {
+  const result = await change(deps, EXPIRY, licenceNumber, 'expire', async () => ({}), { requestId });
+  return { status: result.licence.status, changed: result.event !== null, wakeAt: result.wakeAt };
+}
+
+export async function licenceUsage(deps: Dependencies, actor: UserActor, licenceNumber: string) {
+  await loadVisible(deps, actor, licenceNumber);
+  if (!hasRole(actor, 'applicant', 'reviewer', 'senior-reviewer', 'auditor', 'customs')) {
+    throw new ForbiddenError('Operators do not see usage records.');
+  }
+  const usages = await deps.licences.usages(licenceNumber);
+  return usages.map((usage) => usageView(usage, actor));
+}
+
+export async function licenceAuditTrail(deps: Dependencies, actor: UserActor, licenceNumber: string) {
+  await loadVisible(deps, actor, licenceNumber);
+  return (await deps.licences.auditEvents(licenceNumber)).map((event) => licenceAuditView(event, actor));
+}
+
+export async function verifyLicenceAuditTrail(
+  deps: Dependencies,
+  actor: UserActor,
+  licenceNumber: string,
+): Promise<ChainVerification> {
+  await loadVisible(deps, actor, licenceNumber);
+  if (!hasRole(actor, 'auditor', 'operator'))
+    throw new ForbiddenError('Only auditors and operators verify audit trails.');
+  // Events first, then the head: a write landing in between shows as a longer chain, never as a break.
+  for (let attempt = 1; ; attempt++) {
+    const events = await deps.licences.auditEvents(licenceNumber);
+    const licence = await deps.licences.get(licenceNumber);
+    if (!licence) throw new NotFoundError('Licence not found.');
+    const result = verifyChain(events, licence, 'licence');
+    if (result.valid || attempt >= 3 || events.length >= licence.version) return result;
+  }
+}
+
+/** `GET /verify/{number}`: no authentication; a wrong code is a 404, exactly like an unknown number. */
+export async function verifyLicence(deps: Dependencies, licenceNumber: string, code: string | undefined) {
+  const licence = await deps.licences.get(licenceNumber);
+  if (!licence || (code !== undefined && !codeMatches(licence, code)))
+    throw new NotFoundError('Licence not found.');
+  return publicVerification(licence, code, deps.now());
+}

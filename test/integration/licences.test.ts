@@ -1,0 +1,78 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { documentClient } from '#adapters/dynamodb.ts';
+import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
+import { verifyChain } from '#domain/audit.ts';
+import { issueFor } from '#domain/licences/use-cases.ts';
+import {
+  approvalOf,
+  approved,
+  deps,
+  licences,
+  repository,
+  ship,
+  storedUnderReview,
+} from '../support/licence-store.ts';
+
+const tables = tableNamesFromEnv();
+
+describe('licences on DynamoDB Local', () => {
+  it('approval writes the application, the licence and both first audit events in one transaction', async () => {
+    const { application, licenceNumber } = await approved();
+    const licence = await licences.get(licenceNumber);
+    expect(licence).toMatchObject({ status: 'ACTIVE', version: 1, applicationId: application.applicationId });
+    expect(licence?.signed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const events = await licences.auditEvents(licenceNumber);
+    expect(events).toMatchObject([{ seq: 1, action: 'issue', toStatus: 'ACTIVE' }]);
+    expect(licence && verifyChain(events, licence, 'licence')).toMatchObject({ valid: true });
+    const stored = await repository.get(application.applicationId);
+    expect(stored?.application.status).toBe('APPROVED');
+  });
+
+  it('writes neither the approval nor the licence when the licence cannot be written', async () => {
+    const { flow: first, licenceNumber } = await approved();
+    const flow = await storedUnderReview();
+    const world = deps(() => new Date(first.now.getTime() + 120_000));
+    // The number is already taken: the licence Put fails its condition.
+    const result = approvalOf(flow, world, 'clash', licenceNumber);
+    const issued = await issueFor(world, result.application, 'clash');
+    await expect(
+      repository.commit(result.application, result.event, flow.application.version, issued),
+    ).rejects.toThrow();
+    expect((await repository.get(flow.application.applicationId))?.application.status).toBe('UNDER_REVIEW');
+    expect((await licences.get(licenceNumber))?.applicationId).not.toBe(flow.application.applicationId);
+  });
+
+  it('writes no licence when the application lost a race', async () => {
+    const flow = await storedUnderReview();
+    const world = deps(() => new Date(flow.now.getTime() + 60_000));
+    const result = approvalOf(flow, world, 'stale', `STALE-${ulid()}`);
+    const issued = await issueFor(world, result.application, 'stale');
+    await expect(
+      repository.commit(result.application, result.event, flow.application.version - 1, issued),
+    ).rejects.toMatchObject({ code: 'VERSION_CONFLICT' });
+    expect(await licences.get(issued.licence.licenceNumber)).toBeNull();
+    const { Item } = await documentClient.send(
+      new GetCommand({
+        TableName: tables.auditEvents,
+        Key: { applicationId: `licence#${issued.licence.licenceNumber}`, seq: 1 },
+      }),
+    );
+    expect(Item).toBeUndefined();
+  });
+
+  it('retries lost races: 8 concurrent shipments are all recorded, each once, and the chain verifies', async () => {
+    const { flow, licenceNumber } = await approved();
+    const world = deps(() => new Date(flow.now.getTime() + 5 * 60_000));
+    const shippedAt = new Date(flow.now.getTime() + 2 * 60_000).toISOString();
+    await Promise.all(
+      Array.from({ length: 8 }, (_, n) => ship(world, licenceNumber, n, shippedAt, 0.5, 1.25)),
+    );
+    const licence = await licences.get(licenceNumber);
+    expect(licence?.goods[0]).toMatchObject({ usedGrams: 4_000, usedCents: 1_000 });
+    expect(await licences.usages(licenceNumber)).toHaveLength(8);
+    const events = await licences.auditEvents(licenceNumber);
+    expect(licence && verifyChain(events, licence, 'licence')).toMatchObject({ valid: true, events: 9 });
+  });
+});
