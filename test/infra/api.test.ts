@@ -62,7 +62,7 @@ describe('Api construct', () => {
         (method) => method.Properties,
       );
 
-    it('authorizes every method with the Cognito user pool except the public GETs (health, openapi.json, stats)', () => {
+    it('authorizes every method with the Cognito user pool except the public GETs (health, openapi.json, stats, verify, jwks.json)', () => {
       const { api } = prod.stack;
       prod.template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
         Type: 'COGNITO_USER_POOLS',
@@ -72,15 +72,17 @@ describe('Api construct', () => {
       const all = methods(prod);
       const open = all.filter((method) => method.AuthorizationType !== 'COGNITO_USER_POOLS');
 
-      expect(all).toHaveLength(8);
-      expect(open).toHaveLength(3);
+      expect(all).toHaveLength(12);
+      expect(open).toHaveLength(5);
       const resources = prod.template.toJSON().Resources;
       for (const method of open)
         expect(method).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
       expect(open.map((method) => resources[method.ResourceId.Ref].Properties.PathPart).sort()).toEqual([
         'health',
+        'jwks.json',
         'openapi.json',
         'stats',
+        '{number}',
       ]);
     });
 

@@ -56,7 +56,9 @@ export class MemoryLicences implements LicenceRepository {
 
 let codes = 0;
 /** The licence ports of `Dependencies` for tests: memory store, a real local signer in a temporary directory. */
-export function licenceParts(): Pick<Dependencies, 'licences' | 'signer' | 'verificationCode'> {
+export function licenceParts(): Pick<Dependencies, 'signer' | 'verificationCode'> & {
+  licences: MemoryLicences;
+} {
   return {
     licences: new MemoryLicences(),
     signer: new LocalLicenceSigner(mkdtempSync(join(tmpdir(), 'licence-signer-'))),
