@@ -20,6 +20,8 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
       'IDEMPOTENCY_TABLE',
       'COUNTERS_TABLE',
       'STATS_TABLE',
+      'LICENCES_TABLE',
+      'LICENCE_SIGNING_KEY_ID',
       'DOCUMENTS_BUCKET',
       'BLOB_STORE',
       'STATE_MACHINE_ARN',
