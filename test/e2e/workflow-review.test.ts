@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { clock } from '#adapters/clock.ts';
-import { completeDetails, readyToSubmit, SUBMIT_BODY, uploadRequiredDocuments } from '../support/api.ts';
+import { completeDetails, readyToSubmit, SUBMIT_BODY } from '../support/api.ts';
 import {
   completion,
   inOrder,
   type Personas,
   statusReached,
+  submittedStepByStep,
   useWorkflowStack,
   waitingIn,
 } from '../support/stack.ts';
@@ -48,15 +49,7 @@ async function claimedBy(reviewer: Personas['rita'], id: string): Promise<void> 
 
 describe('workflow: review', () => {
   it('approves without sign-off: draft to licence through every step of the state machine', async () => {
-    // Each step is awaited before the next action: acting faster is allowed (the machine then
-    // catches up through RouteByStatus), but this test pins the path taken one step at a time.
-    const { alice } = e2e.people;
-    const id: string = (await alice.post('/applications', completeDetails())).body.applicationId;
-    await waitingIn(e2e.people.otto, id, 'Draft');
-    expect((await alice.post(`/applications/${id}/actions/complete-details`)).status).toBe(200);
-    await waitingIn(e2e.people.otto, id, 'EndUserDocs');
-    await uploadRequiredDocuments(alice, id);
-    expect((await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
+    const id = await submittedStepByStep(e2e.people);
     await statusReached(e2e.people.audrey, id, 'UNDER_REVIEW');
     await waitingIn(e2e.people.otto, id, 'UnderReview');
     await claimedBy(e2e.people.rita, id);

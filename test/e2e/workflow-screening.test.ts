@@ -8,6 +8,7 @@ import {
   executionReached,
   inOrder,
   statusReached,
+  submittedStepByStep,
   useWorkflowStack,
   waitingIn,
 } from '../support/stack.ts';
@@ -26,7 +27,8 @@ async function submitted(details: ReturnType<typeof completeDetails>): Promise<s
 
 describe('workflow: screening', () => {
   it('refuses a military end user by published policy, without a person', async () => {
-    const id = await submitted(
+    const id = await submittedStepByStep(
+      e2e.people,
       completeDetails({ endUser: { ...party('Ministry of Defence Procurement', 'DE'), type: 'MILITARY' } }),
     );
     const done = await completion(e2e.people, id, 'DENIED');

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { loadOrCreateSigningKeys, mintToken, type SigningKeys } from '#local/jwt.ts';
 import { freePort } from '#local/ports.ts';
 import { type LocalStack, startLocalStack } from '#local/stack.ts';
-import { type ApiResponse, type Caller, caller } from './api.ts';
+import {
+  type ApiResponse,
+  type Caller,
+  caller,
+  completeDetails,
+  SUBMIT_BODY,
+  uploadRequiredDocuments,
+} from './api.ts';
 
 /**
  * The full local stack in-process for e2e tests: the integration project's DynamoDB Local with this
@@ -184,6 +191,22 @@ export function waitingIn(
 }
 
 /** The names of the states the current execution entered, in order. */
+/**
+ * Creates, completes and submits an application, waiting for the execution to stand in each human
+ * step before the next action. Acting faster is allowed (the machine then catches up through
+ * `RouteByStatus`); this pins the path for tests that assert every state visited.
+ */
+export async function submittedStepByStep(people: Personas, details = completeDetails()): Promise<string> {
+  const { alice, otto } = people;
+  const id: string = (await alice.post('/applications', details)).body.applicationId;
+  await waitingIn(otto, id, 'Draft');
+  await alice.post(`/applications/${id}/actions/complete-details`);
+  await waitingIn(otto, id, 'EndUserDocs');
+  await uploadRequiredDocuments(alice, id);
+  await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
+  return id;
+}
+
 export async function statesVisited(operator: Caller, id: string): Promise<string[]> {
   const response = await operator.get(`/applications/${id}/execution/history`);
   if (response.status !== 200) throw new Error(`history of ${id}: HTTP ${response.status}`);
