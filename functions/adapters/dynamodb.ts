@@ -20,7 +20,7 @@ import type { DomainConfig } from '../domain/config.ts';
 import { ValidationError, VersionConflictError } from '../domain/errors.ts';
 import type {
   ApplicationRepository,
-  IssuedLicence,
+  LicenceWrite,
   ListQuery,
   Page,
   StoredApplication,
@@ -34,7 +34,7 @@ import {
   DETAIL_FIELDS,
 } from '../domain/schemas.ts';
 import { config as defaultConfig } from './config.ts';
-import { licenceWrites } from './licences.ts';
+import { isTransactionConflict, licenceWrites } from './licences.ts';
 import {
   GSI,
   type TableNames,
@@ -134,7 +134,7 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
     application: Application,
     event: AuditEvent,
     expectedVersion: number | null,
-    issued?: IssuedLicence,
+    licences: readonly LicenceWrite[] = [],
   ): Promise<void> {
     const auditPut = {
       Put: {
@@ -166,13 +166,20 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
             ),
           };
     try {
-      // The approval that issues a licence writes it and its first audit event in the same transaction.
-      const licenceItems = issued ? licenceWrites(this.tables, issued.licence, issued.event, null) : [];
+      // The approval that issues a licence writes it and its first audit event in the same
+      // transaction (an amendment's also supersedes the old one); an amendment opens on its licence.
+      const licenceItems = licences.flatMap(({ licence, event, expectedVersion }) =>
+        licenceWrites(this.tables, licence, event, expectedVersion),
+      );
       await this.client.send(
         new TransactWriteCommand({ TransactItems: [applicationWrite, auditPut, ...licenceItems] }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException && isConditionalFailure(error)) {
+      // A licence in the transaction may also lose a race to a concurrent usage (a conflict).
+      if (
+        error instanceof TransactionCanceledException &&
+        (isConditionalFailure(error) || (licences.length > 0 && isTransactionConflict(error)))
+      ) {
         const current = await this.get(application.applicationId);
         throw new VersionConflictError(current?.application.version);
       }

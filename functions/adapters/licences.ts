@@ -19,7 +19,7 @@ import {
 import type { LicenceListQuery, LicenceRepository, Page } from '../domain/ports.ts';
 import { decodeCursor, documentClient, encodeCursor, isConditionalFailure } from './dynamodb.ts';
 
-const isTransactionConflict = (error: TransactionCanceledException): boolean =>
+export const isTransactionConflict = (error: TransactionCanceledException): boolean =>
   (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
 
 import { LICENCE_GSI, type TableNames, tableNamesFromEnv } from './table-definitions.ts';

@@ -31,13 +31,13 @@ export interface ApplicationRepository {
   get(applicationId: string): Promise<StoredApplication | null>;
   /**
    * Commits the application and its audit event in one transaction (VersionConflictError on a lost
-   * race); with `issued`, the new licence and its first audit event in the same transaction.
+   * race); with `licences`, those licence changes and their audit events in the same transaction.
    */
   commit(
     application: Application,
     event: AuditEvent,
     expectedVersion: number | null,
-    issued?: IssuedLicence,
+    licences?: readonly LicenceWrite[],
   ): Promise<void>;
   listByOrg(orgId: string, query: ListQuery): Promise<Page<Application>>;
   /** The newest `limit` approved applications whose end user has this `endUserKey`, newest first. */
@@ -123,10 +123,15 @@ export interface LicenceSigner {
   jwks(): Promise<JsonWebKeySet>;
 }
 
-/** A licence written by the approval that issues it, with its first audit event. */
-export interface IssuedLicence {
+/**
+ * A licence change written in the application's transaction: the licence an approval issues
+ * (`expectedVersion` null: it must not exist yet), the licence an approved amendment supersedes,
+ * or the licence an amendment opens on (guarded by the version it was computed from).
+ */
+export interface LicenceWrite {
   licence: LicenceRecord;
   event: LicenceAuditEvent;
+  expectedVersion: number | null;
 }
 
 export interface LicenceListQuery {

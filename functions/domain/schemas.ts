@@ -135,6 +135,8 @@ export const DocumentRecordSchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   uploadedAt: isoDateTime,
   uploadedBy: z.string().max(LIMITS.name),
+  /** A reference to a document of another application (an amendment's original): its content lives there. */
+  sourceApplicationId: z.string().max(64).optional(),
 });
 export type DocumentRecord = z.infer<typeof DocumentRecordSchema>;
 
@@ -360,6 +362,8 @@ export const ApplicationSchema = DetailsSchema.extend({
   submission: SubmissionSchema.nullable(),
   withdrawal: z.strictObject({ reason: z.string().max(LIMITS.reason) }).nullable(),
   appeal: AppealSchema.nullable().default(null),
+  /** The licence number this application varies (an amendment), or null. */
+  amends: z.string().max(64).nullable().default(null),
   auditHeadHash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Application = z.infer<typeof ApplicationSchema>;

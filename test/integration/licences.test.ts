@@ -48,9 +48,11 @@ describe('licences on DynamoDB Local', () => {
     const flow = await storedUnderReview();
     const world = deps(() => new Date(flow.now.getTime() + 60_000));
     const result = approvalOf(flow, world, 'stale', `STALE-${ulid()}`);
-    const issued = await issueFor(world, result.application, 'stale');
+    const writes = await issueFor(world, result.application, 'stale');
+    const issued = writes[0];
+    if (!issued) throw new Error('no licence issued');
     await expect(
-      repository.commit(result.application, result.event, flow.application.version - 1, issued),
+      repository.commit(result.application, result.event, flow.application.version - 1, writes),
     ).rejects.toMatchObject({ code: 'VERSION_CONFLICT' });
     expect(await licences.get(issued.licence.licenceNumber)).toBeNull();
     const { Item } = await documentClient.send(

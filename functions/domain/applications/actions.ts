@@ -29,6 +29,8 @@ export interface ActionContext {
   applicationId?: string;
   /** Licence number allocated by the caller when `willIssueLicence` said so. */
   licenceNumber?: string;
+  /** `create` of an amendment: the licence it varies and the original application's documents. */
+  amendment?: { licenceNumber: string; documents: DocumentRecord[] };
 }
 
 export interface ScreeningOutcome {

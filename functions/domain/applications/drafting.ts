@@ -23,6 +23,7 @@ export function create(actor: Actor, details: Details, context: ActionContext): 
     throw new ForbiddenError('Only an applicant of an org may create applications.');
   }
   const at = context.now.toISOString();
+  const amendment = context.amendment;
   const next: Application = {
     ...details,
     applicationId: context.applicationId,
@@ -33,7 +34,7 @@ export function create(actor: Actor, details: Details, context: ActionContext): 
     updatedAt: at,
     lastActivityAt: at,
     createdBy: actor.sub,
-    documents: [],
+    documents: amendment?.documents ?? [],
     lane: null,
     flags: [],
     assignedTo: null,
@@ -46,9 +47,11 @@ export function create(actor: Actor, details: Details, context: ActionContext): 
     submission: null,
     withdrawal: null,
     appeal: null,
+    amends: amendment?.licenceNumber ?? null,
     auditHeadHash: GENESIS_HASH,
   };
-  return { next, changes: { details } };
+  if (!amendment) return { next, changes: { details } };
+  return { next, changes: { details, amends: amendment.licenceNumber, documents: amendment.documents } };
 }
 
 export const DRAFTING = {

@@ -99,7 +99,8 @@ export const ENHANCED_PUBLIC_REASON = 'Additional checks apply to this applicati
 
 /**
  * Priority lane, in precedence: ENHANCED (third-country routing or a screening flag), EXPEDITED
- * (the org had a licence approved for the same end user in the last 12 months), STANDARD.
+ * (an amendment: "variation of licence N"; or the org had a licence approved for the same end
+ * user in the last 12 months), STANDARD.
  */
 export function assignLane(
   application: Application,
@@ -115,6 +116,7 @@ export function assignLane(
     };
   }
   if (hasScreeningFlag(flags)) return { name: 'ENHANCED', reason: 'Screening raised a flag.' };
+  if (application.amends) return { name: 'EXPEDITED', reason: `variation of licence ${application.amends}` };
   if (recentApprovalForEndUser) {
     return {
       name: 'EXPEDITED',

@@ -2,7 +2,7 @@ import { hasRole } from '../access.ts';
 import { type ChainVerification, GENESIS_HASH, verifyChain } from '../audit.ts';
 import { commitGuarded, type Dependencies, type RequestMeta, retryOnConflict } from '../dependencies.ts';
 import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors.ts';
-import { issueFor } from '../licences/use-cases.ts';
+import { issueFor, licenceAmendedBy } from '../licences/use-cases.ts';
 import type { ListQuery, Page, StoredApplication } from '../ports.ts';
 import type { Actor, Application, Details, DocumentRecord, DocumentUpload, UserActor } from '../schemas.ts';
 import { type ActionInputs, type ActionResult, applyAction, willIssueLicence } from './apply-action.ts';
@@ -65,16 +65,18 @@ export async function performAction<A extends Action>(
     ...(issuesLicence ? { licenceNumber: 'PROVISIONAL' } : {}),
   });
   if (!result.event || !current) return result;
+  // An amendment's approval supersedes its licence, which must still be ACTIVE (else 409).
+  const amended = issuesLicence ? await licenceAmendedBy(deps, current) : null;
   if (issuesLicence) {
     const licenceNumber = await allocateLicenceNumber(deps, context.now);
     result = applyAction(current, action, actor, input, { ...context, licenceNumber });
   }
   if (!result.event) return result;
   const { application, event } = result;
-  // The licence it issues is written in the same transaction as the approval (DESIGN.md).
-  const issued = issuesLicence ? await issueFor(deps, application, meta.requestId) : undefined;
+  // The licence it issues (and the one it supersedes) is written in the approval's transaction (DESIGN.md).
+  const licences = issuesLicence ? await issueFor(deps, application, meta.requestId, amended) : [];
   await commitGuarded(
-    () => deps.repository.commit(application, event, current.version, issued),
+    () => deps.repository.commit(application, event, current.version, licences),
     meta.ifMatch,
     current.version,
   );
@@ -182,7 +184,9 @@ export async function getDocument(
     throw new ForbiddenError('Operators may not read document content.');
   }
   const document = application.documents.find((candidate) => candidate.documentId === documentId);
-  const content = document ? await deps.blobs.get(documentKey(applicationId, documentId)) : null;
+  // An amendment's reference to its original's document reads the content stored there.
+  const stored = document && documentKey(document.sourceApplicationId ?? applicationId, documentId);
+  const content = stored ? await deps.blobs.get(stored) : null;
   if (!document || !content) throw new NotFoundError('Document not found.');
   return { document, content };
 }

@@ -10,6 +10,7 @@ import {
   UsageRefusedError,
 } from '../errors.ts';
 import type { Actor, Application, UserActor } from '../schemas.ts';
+import { carryOver } from './amendments.ts';
 import { toCents, toGrams } from './amounts.ts';
 import { checkValidity, drawDown, isExhausted, shippedItems } from './draw-down.ts';
 import {
@@ -276,11 +277,14 @@ export function applyLicenceAction<A extends ExistingAction>(
   return seal(licence, outcome, action, actor, context);
 }
 
-/** `issue`: the new licence of an approved application, with its first audit event. */
+/**
+ * `issue`: the new licence of an approved application, with its first audit event. For an
+ * amendment, `amended` is the licence it supersedes: its used amounts carry over.
+ */
 export function issueLicence(
   application: Application,
   actor: Actor,
-  { verificationCode }: { verificationCode: string },
+  { verificationCode, amended }: { verificationCode: string; amended?: LicenceRecord | undefined },
   context: LicenceContext,
 ): LicenceResult & { event: LicenceAuditEvent } {
   checkPerformer('issue', LICENCE_TRANSITIONS.issue.by, actor);
@@ -289,13 +293,14 @@ export function issueLicence(
     throw new InvalidTransitionError('issue', application.status, []);
   }
   const at = context.now.toISOString();
-  const goods: LicenceGoods[] = issued.goods.map(({ quantityKg, valueUsd, ...item }) => ({
+  const licensed: LicenceGoods[] = issued.goods.map(({ quantityKg, valueUsd, ...item }) => ({
     ...item,
     licensedGrams: toGrams(quantityKg ?? 0),
     licensedCents: toCents(valueUsd ?? 0),
     usedGrams: 0,
     usedCents: 0,
   }));
+  const goods = amended ? carryOver(amended.goods, licensed) : licensed;
   const next: LicenceRecord = {
     licenceNumber: issued.licenceNumber,
     applicationId: application.applicationId,
@@ -314,7 +319,7 @@ export function issueLicence(
     suspension: null,
     ended: null,
     supersededBy: null,
-    amends: null,
+    amends: amended?.licenceNumber ?? null,
     openAmendment: null,
     usageCount: 0,
     verificationCode,
@@ -327,6 +332,12 @@ export function issueLicence(
     validTo: issued.validTo,
     conditions: issued.conditions,
     goods: issued.goods,
+    ...(amended
+      ? {
+          amends: amended.licenceNumber,
+          carriedOver: goods.map(({ usedGrams, usedCents }) => ({ usedGrams, usedCents })),
+        }
+      : {}),
   };
   const result = seal(null, { next, changes }, 'issue', actor, context);
   if (!result.event) throw new Error('an issued licence has its first event');

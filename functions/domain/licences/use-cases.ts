@@ -1,9 +1,11 @@
 import { hasRole } from '../access.ts';
+import { applyAction } from '../applications/apply-action.ts';
 import { type ChainVerification, verifyChain } from '../audit.ts';
 import { commitGuarded, type Dependencies, type RequestMeta, retryOnConflict } from '../dependencies.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
-import type { LicenceListQuery, Page } from '../ports.ts';
+import type { LicenceListQuery, LicenceWrite, Page } from '../ports.ts';
 import type { Actor, Application, UserActor } from '../schemas.ts';
+import { amendmentDraft, licenceToSupersede, withOpenAmendment } from './amendments.ts';
 import {
   applyLicenceAction,
   issueLicence,
@@ -29,15 +31,46 @@ async function signed(deps: Dependencies, licence: LicenceRecord): Promise<Licen
   return { ...licence, signed: await deps.signer.sign(signedPayload(licence, deps.now()), LICENCE_JWS_TYPE) };
 }
 
-/** The licence an approval issues, signed, with its first audit event (committed with the application). */
-export async function issueFor(deps: Dependencies, application: Application, requestId: string) {
-  const { licence, event } = issueLicence(
+/**
+ * The licence writes of an approval, committed with the application: the new licence, signed, with
+ * its first audit event; for an amendment also the old licence SUPERSEDED (guarded by its version,
+ * so a usage recorded meanwhile fails the whole transaction), its used amounts carried over.
+ */
+export async function issueFor(
+  deps: Dependencies,
+  application: Application,
+  requestId: string,
+  amended: LicenceRecord | null = null,
+): Promise<LicenceWrite[]> {
+  const context = { now: deps.now(), requestId, config: deps.config };
+  const issued = issueLicence(
     application,
     APPROVAL,
-    { verificationCode: deps.verificationCode() },
-    { now: deps.now(), requestId, config: deps.config },
+    { verificationCode: deps.verificationCode(), amended: amended ?? undefined },
+    context,
   );
-  return { licence: await signed(deps, licence), event };
+  const writes: LicenceWrite[] = [
+    { licence: await signed(deps, issued.licence), event: issued.event, expectedVersion: null },
+  ];
+  if (!amended) return writes;
+  const by = issued.licence.licenceNumber;
+  const superseded = applyLicenceAction(amended, 'supersede', APPROVAL, { by }, context);
+  if (!superseded.event) throw new Error('superseding a licence records an event');
+  const licence = await signed(deps, superseded.licence);
+  return [...writes, { licence, event: superseded.event, expectedVersion: amended.version }];
+}
+
+/** The licence an amendment varies, read before its approval: 409 LICENCE_NOT_ACTIVE once it left ACTIVE. */
+export async function licenceAmendedBy(deps: Dependencies, application: Application) {
+  if (!application.amends) return null;
+  return licenceToSupersede(await deps.licences.get(application.amends), application.amends);
+}
+
+/** The licence with `openAmendment` cleared when that amendment has reached a final status. */
+async function current(deps: Dependencies, licence: LicenceRecord): Promise<LicenceRecord> {
+  if (licence.openAmendment === null) return licence;
+  const amendment = await deps.repository.get(licence.openAmendment);
+  return withOpenAmendment(licence, amendment?.application.status ?? null);
 }
 
 async function loadVisible(deps: Dependencies, actor: Actor, licenceNumber: string): Promise<LicenceRecord> {
@@ -47,7 +80,7 @@ async function loadVisible(deps: Dependencies, actor: Actor, licenceNumber: stri
 }
 
 export async function getLicence(deps: Dependencies, actor: UserActor, licenceNumber: string) {
-  return licenceView(await loadVisible(deps, actor, licenceNumber), actor, true);
+  return licenceView(await current(deps, await loadVisible(deps, actor, licenceNumber)), actor, true);
 }
 
 export async function listLicences(deps: Dependencies, actor: UserActor, query: LicenceListQuery) {
@@ -59,10 +92,11 @@ export async function listLicences(deps: Dependencies, actor: UserActor, query: 
   } else {
     throw new ForbiddenError();
   }
-  return { items: page.items.map((licence) => licenceView(licence, actor, false)), cursor: page.cursor };
+  const items = await Promise.all(page.items.map((licence) => current(deps, licence)));
+  return { items: items.map((licence) => licenceView(licence, actor, false)), cursor: page.cursor };
 }
 
-/** Actions the API offers on a licence (amend, which opens a variation application, is not built yet). */
+/** Actions the API offers on a licence that answer the licence (amend answers the new application). */
 export type ApiLicenceAction = Exclude<RequestableLicenceAction, 'amend'>;
 
 type InputBuilders = {
@@ -145,6 +179,52 @@ export async function performLicenceAction<A extends ApiLicenceAction>(
     meta,
   );
   return licenceView(result.licence, actor, true);
+}
+
+/**
+ * `amend`: the holder asks to vary an ACTIVE licence. The new DRAFT application (prefilled from
+ * the licence, the original application's documents referenced, `amends` set) and the licence's
+ * `openAmendment` are committed in one transaction, with both audit events; a second amendment
+ * while one is open is 409 AMENDMENT_OPEN. A lost race on the licence is retried.
+ */
+export async function amendLicence(
+  deps: Dependencies,
+  actor: UserActor,
+  licenceNumber: string,
+  meta: RequestMeta,
+): Promise<Application> {
+  return retryOnConflict(async () => {
+    const stored = await deps.licences.get(licenceNumber);
+    const licence = stored && (await current(deps, stored));
+    const applicationId = deps.newId('app');
+    const context = { now: deps.now(), requestId: meta.requestId, config: deps.config };
+    const opened = applyLicenceAction(
+      licence,
+      'amend',
+      actor,
+      { applicationId },
+      {
+        ...context,
+        ifMatch: meta.ifMatch,
+      },
+    );
+    if (!licence || !opened.event) throw new Error('opening an amendment records an event');
+    const original = await deps.repository.get(licence.applicationId);
+    const { details, documents } = amendmentDraft(licence, original?.application ?? null);
+    const { application, event } = applyAction(null, 'create', actor, details, {
+      ...context,
+      applicationId,
+      amendment: { licenceNumber, documents },
+    });
+    if (!event) throw new Error('a created application records an event');
+    const write = { licence: opened.licence, event: opened.event, expectedVersion: licence.version };
+    await commitGuarded(
+      () => deps.repository.commit(application, event, null, [write]),
+      meta.ifMatch,
+      licence.version,
+    );
+    return application;
+  });
 }
 
 /** The expiry timer (and the reconciler's safety net): a no-op for an ended licence or before validTo. */

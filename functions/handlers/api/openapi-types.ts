@@ -562,12 +562,32 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * System licence actions (issue, expire, amend, supersede) are never callable: 403 (404 if not visible)
-         * @description amend (a variation application) is not offered yet: 404.
-         *
-         *     Who: nobody.
+         * System licence actions (issue, expire, supersede) are never callable: 403 (404 if not visible)
+         * @description Who: nobody.
          */
         post: operations["postLicences/NumberActions/Action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/licences/{number}/actions/amend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * amend (licence, holder): from ACTIVE, the status does not change; opens a variation application
+         * @description Creates a DRAFT application prefilled from the licence, with `amends` and references to the original documents.
+         *
+         *     Who: applicant.
+         */
+        post: operations["postLicences/NumberActionsAmend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -861,6 +881,8 @@ export interface components {
         ActionResponse: {
             /** @description What the caller may do now. */
             allowedActions: ("create" | "update" | "add-document" | "remove-document" | "complete-details" | "reopen" | "submit" | "screening-cleared" | "screening-matched" | "screening-refused" | "screening-failed" | "claim" | "release" | "reassign" | "request-information" | "respond" | "information-overdue" | "approve" | "deny" | "sign-off" | "withdraw" | "abandon" | "appeal" | "decide-appeal")[];
+            /** @default null */
+            amends: string | null;
             appeal: {
                 appealedDecision: {
                     appealDeadline: string | null;
@@ -975,6 +997,7 @@ export interface components {
                 fileName: string;
                 sha256: string;
                 sizeBytes: number;
+                sourceApplicationId?: string;
                 /** @enum {string} */
                 type: "CONTRACT" | "END_USER_CERTIFICATE" | "END_USE_STATEMENT" | "TECHNICAL_DESCRIPTION" | "RFI_RESPONSE" | "OTHER";
                 /** Format: date-time */
@@ -1112,6 +1135,8 @@ export interface components {
         Application: {
             /** @description What the caller may do now. */
             allowedActions: ("create" | "update" | "add-document" | "remove-document" | "complete-details" | "reopen" | "submit" | "screening-cleared" | "screening-matched" | "screening-refused" | "screening-failed" | "claim" | "release" | "reassign" | "request-information" | "respond" | "information-overdue" | "approve" | "deny" | "sign-off" | "withdraw" | "abandon" | "appeal" | "decide-appeal")[];
+            /** @default null */
+            amends: string | null;
             appeal: {
                 appealedDecision: {
                     appealDeadline: string | null;
@@ -1226,6 +1251,7 @@ export interface components {
                 fileName: string;
                 sha256: string;
                 sizeBytes: number;
+                sourceApplicationId?: string;
                 /** @enum {string} */
                 type: "CONTRACT" | "END_USER_CERTIFICATE" | "END_USE_STATEMENT" | "TECHNICAL_DESCRIPTION" | "RFI_RESPONSE" | "OTHER";
                 /** Format: date-time */
@@ -2154,7 +2180,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description IDEMPOTENCY_IN_PROGRESS, VERSION_CONFLICT, INVALID_TRANSITION */
+            /** @description IDEMPOTENCY_IN_PROGRESS, VERSION_CONFLICT, INVALID_TRANSITION, LICENCE_NOT_ACTIVE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3369,7 +3395,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description IDEMPOTENCY_IN_PROGRESS, VERSION_CONFLICT, INVALID_TRANSITION */
+            /** @description IDEMPOTENCY_IN_PROGRESS, VERSION_CONFLICT, INVALID_TRANSITION, LICENCE_NOT_ACTIVE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3890,6 +3916,7 @@ export interface operations {
                         fileName: string;
                         sha256: string;
                         sizeBytes: number;
+                        sourceApplicationId?: string;
                         /** @enum {string} */
                         type: "CONTRACT" | "END_USER_CERTIFICATE" | "END_USE_STATEMENT" | "TECHNICAL_DESCRIPTION" | "RFI_RESPONSE" | "OTHER";
                         /** Format: date-time */
@@ -4017,6 +4044,7 @@ export interface operations {
                             fileName: string;
                             sha256: string;
                             sizeBytes: number;
+                            sourceApplicationId?: string;
                             /** @enum {string} */
                             type: "CONTRACT" | "END_USER_CERTIFICATE" | "END_USE_STATEMENT" | "TECHNICAL_DESCRIPTION" | "RFI_RESPONSE" | "OTHER";
                             /** Format: date-time */
@@ -4545,6 +4573,125 @@ export interface operations {
             };
             /** @description IDEMPOTENCY_IN_PROGRESS, VERSION_CONFLICT */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description THROTTLED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "postLicences/NumberActionsAmend": {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+                "if-match"?: string;
+            };
+            path: {
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The new variation application. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description IDEMPOTENCY_IN_PROGRESS, VERSION_CONFLICT, INVALID_TRANSITION, AMENDMENT_OPEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -129,9 +129,9 @@ const ACTION_ERRORS: Partial<Record<HumanActionWithBody, readonly string[]>> = {
   claim: ['ALREADY_ASSIGNED'],
   release: ['NOT_ASSIGNED'],
   'request-information': ['NOT_ASSIGNED'],
-  approve: ['NOT_ASSIGNED'],
+  approve: ['NOT_ASSIGNED', 'LICENCE_NOT_ACTIVE'],
   deny: ['NOT_ASSIGNED'],
-  'sign-off': ['SEPARATION_OF_DUTIES'],
+  'sign-off': ['SEPARATION_OF_DUTIES', 'LICENCE_NOT_ACTIVE'],
 };
 
 /** One route per human action, its body and roles from the schemas and the lifecycle table. */
@@ -185,10 +185,8 @@ const LICENCE_ACTION_ERRORS: Record<licences.ApiLicenceAction, readonly string[]
   revoke: [],
   surrender: [],
 };
-const API_LICENCE_ACTIONS = Object.keys(LICENCE_ACTION_ERRORS) as licences.ApiLicenceAction[];
-const SYSTEM_LICENCE_ACTIONS = LICENCE_ACTIONS.filter(
-  (action) => !(API_LICENCE_ACTIONS as readonly string[]).includes(action),
-);
+const API_LICENCE_ACTIONS = [...Object.keys(LICENCE_ACTION_ERRORS), 'amend'];
+const SYSTEM_LICENCE_ACTIONS = LICENCE_ACTIONS.filter((action) => !API_LICENCE_ACTIONS.includes(action));
 
 /** One licence action: its body validated by its own schema, then the use case. */
 function licenceAction<A extends licences.ApiLicenceAction>(
@@ -228,6 +226,31 @@ const licenceActionRoutes: Route[] = [
   licenceAction('reinstate', LicenceActionBodySchemas.reinstate),
   licenceAction('revoke', LicenceActionBodySchemas.revoke),
   licenceAction('surrender', LicenceActionBodySchemas.surrender),
+  {
+    pattern: '/licences/:number/actions/amend',
+    methods: {
+      POST: {
+        summary:
+          'amend (licence, holder): from ACTIVE, the status does not change; opens a variation application',
+        description:
+          'Creates a DRAFT application prefilled from the licence, with `amends` and references to the original documents.',
+        roles: LICENCE_TRANSITIONS.amend.by,
+        body: LicenceActionBodySchemas.amend,
+        response: {
+          status: 201,
+          description: 'The new variation application.',
+          schema: ApplicationViewSchema,
+        },
+        errors: ['INVALID_TRANSITION', 'PRECONDITION_FAILED', 'AMENDMENT_OPEN'],
+        handle: async (request) => {
+          validate(LicenceActionBodySchemas.amend, jsonBody(request.event, true));
+          const number = param(request, 'number');
+          const application = await licences.amendLicence(deps, caller(request), number, meta(request));
+          return withEtag(201, view(request, application));
+        },
+      },
+    },
+  },
 ];
 
 export const routes: Route[] = [
@@ -533,7 +556,6 @@ export const routes: Route[] = [
     methods: {
       POST: {
         summary: `System licence actions (${SYSTEM_LICENCE_ACTIONS.join(', ')}) are never callable: 403 (404 if not visible)`,
-        description: 'amend (a variation application) is not offered yet: 404.',
         roles: [],
         response: { status: 403, description: 'Always refused.', schema: ErrorResponseSchema },
         handle: async (request) => {
@@ -541,9 +563,8 @@ export const routes: Route[] = [
           if (!(SYSTEM_LICENCE_ACTIONS as readonly string[]).includes(action)) {
             throw new NotFoundError(`No such action "${action}".`);
           }
-          // 404 when not visible, else 403 (amend: 404 until amendments are built).
+          // 404 when not visible, else 403.
           await licences.getLicence(deps, caller(request), param(request, 'number'));
-          if (action === 'amend') throw new NotFoundError('Licence amendments are not available yet.');
           throw new ForbiddenError(`"${action}" is a system action and cannot be requested.`);
         },
       },
