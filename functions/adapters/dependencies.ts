@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { QueueDependencies } from '../domain/applications/queue-use-cases.ts';
 import { blobStoreFromEnv } from './blobs.ts';
+import { checkpointStoreFromEnv } from './checkpoint-store.ts';
 import { clock } from './clock.ts';
 import { config } from './config.ts';
 import { DynamoApplicationRepository } from './dynamodb.ts';
@@ -23,6 +24,7 @@ export function createDependencies(): QueueDependencies {
     newId: (prefix) => `${prefix}_${ulid()}`,
     licences: new DynamoLicenceRepository(),
     signer: licenceSigner,
+    checkpoints: checkpointStoreFromEnv(),
     verificationCode: () => randomBytes(16).toString('base64url'),
   };
 }

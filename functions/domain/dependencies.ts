@@ -1,6 +1,12 @@
 import type { DomainConfig } from './config.ts';
 import { PreconditionFailedError, VersionConflictError } from './errors.ts';
-import type { ApplicationRepository, BlobStore, LicenceRepository, LicenceSigner } from './ports.ts';
+import type {
+  ApplicationRepository,
+  BlobStore,
+  CheckpointStore,
+  LicenceRepository,
+  LicenceSigner,
+} from './ports.ts';
 
 /**
  * What every use case gets (ports, configuration, time and ids) and the version-guarded commit
@@ -17,6 +23,8 @@ export interface Dependencies {
   signer: LicenceSigner;
   /** A fresh licence verification code: 128 random bits, base64url (22 characters). */
   verificationCode: () => string;
+  /** Signed audit checkpoints `verify` checks chains against; none configured: chains only. */
+  checkpoints?: CheckpointStore | undefined;
   /** Called on every retry after a lost race (metrics, tests). */
   onRetry?: () => void;
 }

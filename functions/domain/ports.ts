@@ -162,3 +162,30 @@ export interface LicenceRepository {
   /** Licences not yet ended whose `validTo` is at or before `at` (the sparse expiry index). */
   dueForExpiry(at: string, limit: number): Promise<string[]>;
 }
+
+/** One stored, signed checkpoint: the compact JWS and the leaves it was built over (in tree order). */
+export interface StoredCheckpoint {
+  number: number;
+  jws: string;
+  heads: import('./checkpoints.ts').AnchoredHead[];
+}
+
+/** Write-once checkpoint storage: S3 with Object Lock on AWS, a folder under LOCAL_DATA_DIR locally. */
+export interface CheckpointStore {
+  /** The checkpoint with the highest number, or null before the first. */
+  latest(): Promise<StoredCheckpoint | null>;
+  /** Writes a new checkpoint; refuses (throws) to overwrite an existing number. */
+  put(checkpoint: StoredCheckpoint): Promise<void>;
+  /** The newest checkpoint whose leaves include this chain, or null when none covers it. */
+  latestCovering(kind: import('./checkpoints.ts').AnchoredKind, id: string): Promise<StoredCheckpoint | null>;
+}
+
+/**
+ * The heads of the chains changed since the previous checkpoint, found without a scan (a sparse
+ * index set in the same write as each change); `clear` drops the marks a checkpoint has covered
+ * (a mark whose head moved on since it was read stays pending).
+ */
+export interface PendingHeads {
+  pending(): Promise<import('./checkpoints.ts').AnchoredHead[]>;
+  clear(heads: readonly import('./checkpoints.ts').AnchoredHead[]): Promise<void>;
+}

@@ -1,8 +1,12 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalCheckpointStore } from '#adapters/checkpoint-store.ts';
 import { documentClient } from '#adapters/dynamodb.ts';
+import { LocalLicenceSigner } from '#adapters/signing.ts';
 import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
+import { writeCheckpoint } from '#domain/anchoring.ts';
 import { hashEvent } from '#domain/audit.ts';
+import type { AnchoredHead } from '#domain/checkpoints.ts';
 import type { AuditEvent } from '#domain/schemas.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { ledger } from './ledger.ts';
@@ -118,6 +122,81 @@ describe('tamper evidence in the stored audit chain', () => {
     expect(after.status).toBe(200);
     expect(
       figures.check(after.body.valid === false && after.body.brokenAt === brokenAt(events.length)),
+      JSON.stringify(after.body),
+    ).toBe(true);
+  });
+});
+
+/** Writes a checkpoint over the stored heads of these applications (read straight from the table). */
+async function checkpointOf(ids: string[]): Promise<void> {
+  const dataDir = process.env.LOCAL_DATA_DIR ?? '.local';
+  const heads: AnchoredHead[] = [];
+  for (const id of ids) {
+    const { Item } = await documentClient.send(
+      new GetCommand({ TableName: tables.applications, Key: { applicationId: id }, ConsistentRead: true }),
+    );
+    heads.push({ kind: 'application', id, seq: Number(Item?.version), hash: String(Item?.auditHeadHash) });
+  }
+  const written = await writeCheckpoint(
+    {
+      pending: { pending: async () => heads, clear: async () => {} },
+      store: new LocalCheckpointStore(dataDir),
+      signer: new LocalLicenceSigner(dataDir),
+    },
+    new Date(),
+  );
+  expect(written?.heads.length).toBe(ids.length);
+}
+
+describe('tamper evidence behind a signed checkpoint (the insider case)', () => {
+  it('detects the last two events deleted and version/auditHeadHash set back once a checkpoint covered them', async () => {
+    const id = await applicationIn(p, 'UNDER_REVIEW');
+    const events = (await stored(id)).sort((a, b) => a.seq - b.seq);
+    const n = events.length;
+    await checkpointOf([id]);
+    const anchored = await p.audrey.get(`/applications/${id}/audit/verify`);
+    expect(anchored.body).toMatchObject({ valid: true, events: n, anchoredSeq: n });
+    expect(anchored.body.inclusionProof.treeSize).toBe(1);
+
+    await remove(id, n);
+    await remove(id, n - 1);
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tables.applications,
+        Key: { applicationId: id },
+        UpdateExpression: 'SET version = :v, auditHeadHash = :h',
+        ExpressionAttributeValues: { ':v': n - 2, ':h': at(events, n - 2).hash },
+      }),
+    );
+    figures.add('faultsInjected');
+    const after = await p.audrey.get(`/applications/${id}/audit/verify`);
+    expect(after.status).toBe(200);
+    expect(
+      figures.check(after.body.valid === false && after.body.brokenAt === n - 1),
+      JSON.stringify(after.body),
+    ).toBe(true);
+    expect(after.body.anchoredSeq).toBe(n);
+  });
+
+  it('detects the head rewritten (last event re-hashed, head hash set to match) behind the checkpoint', async () => {
+    const id = await applicationIn(p, 'UNDER_REVIEW');
+    const events = (await stored(id)).sort((a, b) => a.seq - b.seq);
+    const n = events.length;
+    await checkpointOf([id]);
+    const rewritten = forged(at(events, n - 1), n);
+    await put(rewritten);
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tables.applications,
+        Key: { applicationId: id },
+        UpdateExpression: 'SET auditHeadHash = :h',
+        ExpressionAttributeValues: { ':h': rewritten.hash },
+      }),
+    );
+    figures.add('faultsInjected');
+    const after = await p.audrey.get(`/applications/${id}/audit/verify`);
+    expect(
+      figures.check(after.body.valid === false && after.body.brokenAt === n),
       JSON.stringify(after.body),
     ).toBe(true);
   });

@@ -1,10 +1,19 @@
 import { hasRole } from '../access.ts';
+import { type AnchoredVerification, checkAgainstCheckpoint } from '../anchoring.ts';
 import { type ChainVerification, GENESIS_HASH, verifyChain } from '../audit.ts';
 import { commitGuarded, type Dependencies, type RequestMeta, retryOnConflict } from '../dependencies.ts';
 import { ForbiddenError, InvalidTransitionError, NotFoundError } from '../errors.ts';
 import { issueFor, licenceAmendedBy } from '../licences/use-cases.ts';
 import type { ListQuery, Page, StoredApplication } from '../ports.ts';
-import type { Actor, Application, Details, DocumentRecord, DocumentUpload, UserActor } from '../schemas.ts';
+import type {
+  Actor,
+  Application,
+  AuditEvent,
+  Details,
+  DocumentRecord,
+  DocumentUpload,
+  UserActor,
+} from '../schemas.ts';
 import { type ActionInputs, type ActionResult, applyAction, willIssueLicence } from './apply-action.ts';
 import { checkDocumentContent } from './documents.ts';
 import { workingDaysElapsed } from './legal-clock.ts';
@@ -201,11 +210,12 @@ export async function verifyAuditTrail(
   deps: Dependencies,
   actor: UserActor,
   applicationId: string,
-): Promise<ChainVerification> {
+): Promise<AnchoredVerification> {
   const { application } = await loadVisible(deps, actor, applicationId);
   if (!hasRole(actor, 'auditor', 'operator'))
     throw new ForbiddenError('Only auditors and operators verify audit trails.');
-  return verifyConsistently(deps, applicationId, application);
+  const { events, result } = await verifyConsistently(deps, applicationId, application);
+  return checkAgainstCheckpoint(deps, 'application', applicationId, events, result);
 }
 
 const VERIFY_ATTEMPTS = 5;
@@ -221,15 +231,16 @@ async function verifyConsistently(
   deps: Dependencies,
   applicationId: string,
   firstHead: Application,
-): Promise<ChainVerification> {
+): Promise<{ events: AuditEvent[]; result: ChainVerification }> {
   let head = firstHead;
   for (let attempt = 1; ; attempt += 1) {
     const events = await deps.repository.auditEvents(applicationId);
-    if (events.length <= head.version) return verifyChain(events, head);
+    if (events.length <= head.version) return { events, result: verifyChain(events, head) };
     const reread = (await deps.repository.get(applicationId))?.application;
-    if (!reread || reread.version === head.version) return verifyChain(events, head);
+    if (!reread || reread.version === head.version) return { events, result: verifyChain(events, head) };
     if (attempt === VERIFY_ATTEMPTS) {
-      return verifyChain(events.slice(0, head.version), head);
+      const upToHead = events.slice(0, head.version);
+      return { events: upToHead, result: verifyChain(upToHead, head) };
     }
     head = reread;
   }

@@ -1,6 +1,7 @@
 import { hasRole } from '../access.ts';
+import { type AnchoredVerification, checkAgainstCheckpoint } from '../anchoring.ts';
 import { applyAction } from '../applications/apply-action.ts';
-import { type ChainVerification, verifyChain } from '../audit.ts';
+import { verifyChain } from '../audit.ts';
 import { commitGuarded, type Dependencies, type RequestMeta, retryOnConflict } from '../dependencies.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
 import type { LicenceListQuery, LicenceWrite, Page } from '../ports.ts';
@@ -251,7 +252,7 @@ export async function verifyLicenceAuditTrail(
   deps: Dependencies,
   actor: UserActor,
   licenceNumber: string,
-): Promise<ChainVerification> {
+): Promise<AnchoredVerification> {
   await loadVisible(deps, actor, licenceNumber);
   if (!hasRole(actor, 'auditor', 'operator'))
     throw new ForbiddenError('Only auditors and operators verify audit trails.');
@@ -261,7 +262,8 @@ export async function verifyLicenceAuditTrail(
     const licence = await deps.licences.get(licenceNumber);
     if (!licence) throw new NotFoundError('Licence not found.');
     const result = verifyChain(events, licence, 'licence');
-    if (result.valid || attempt >= 3 || events.length >= licence.version) return result;
+    if (result.valid || attempt >= 3 || events.length >= licence.version)
+      return checkAgainstCheckpoint(deps, 'licence', licenceNumber, events, result);
   }
 }
 

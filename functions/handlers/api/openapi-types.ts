@@ -1390,6 +1390,14 @@ export interface components {
                 message: string;
             };
         };
+        InclusionProof: {
+            jws: string;
+            leafHash: string;
+            leafIndex: number;
+            proof: string[];
+            root: string;
+            treeSize: number;
+        };
         Licence: {
             allowedActions: ("issue" | "record-usage" | "suspend" | "reinstate" | "revoke" | "surrender" | "expire" | "amend" | "supersede")[];
             amends: string | null;
@@ -3819,12 +3827,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        anchoredAt?: string;
+                        anchoredSeq?: number;
+                        checkpoint?: number;
                         events: number;
                         headHash: string;
+                        inclusionProof?: components["schemas"]["InclusionProof"];
                         /** @constant */
                         valid: true;
                     } | {
+                        anchoredAt?: string;
+                        anchoredSeq?: number;
                         brokenAt: number;
+                        checkpoint?: number;
+                        inclusionProof?: components["schemas"]["InclusionProof"];
                         reason: string;
                         /** @constant */
                         valid: false;
@@ -5465,12 +5481,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        anchoredAt?: string;
+                        anchoredSeq?: number;
+                        checkpoint?: number;
                         events: number;
                         headHash: string;
+                        inclusionProof?: components["schemas"]["InclusionProof"];
                         /** @constant */
                         valid: true;
                     } | {
+                        anchoredAt?: string;
+                        anchoredSeq?: number;
                         brokenAt: number;
+                        checkpoint?: number;
+                        inclusionProof?: components["schemas"]["InclusionProof"];
                         reason: string;
                         /** @constant */
                         valid: false;

@@ -76,9 +76,31 @@ const AuditActorViewSchema = z.union([
 export const AuditTrailSchema = z.strictObject({
   items: z.array(AuditEventSchema.extend({ actor: AuditActorViewSchema })),
 });
+/** The checkpoint covering a chain (present once one has): RFC 9162 inclusion proof to its signed root. */
+const AnchorFields = {
+  anchoredAt: z.string().optional(),
+  anchoredSeq: z.number().int().optional(),
+  checkpoint: z.number().int().optional(),
+  inclusionProof: z
+    .strictObject({
+      leafIndex: z.number().int(),
+      treeSize: z.number().int(),
+      root: z.string(),
+      leafHash: z.string(),
+      proof: z.array(z.string()),
+      jws: z.string(),
+    })
+    .meta({ id: 'InclusionProof' })
+    .optional(),
+};
 export const ChainVerificationSchema = z.union([
-  z.strictObject({ valid: z.literal(true), events: z.number().int(), headHash: z.string() }),
-  z.strictObject({ valid: z.literal(false), brokenAt: z.number().int(), reason: z.string() }),
+  z.strictObject({ valid: z.literal(true), events: z.number().int(), headHash: z.string(), ...AnchorFields }),
+  z.strictObject({
+    valid: z.literal(false),
+    brokenAt: z.number().int(),
+    reason: z.string(),
+    ...AnchorFields,
+  }),
 ]);
 export const ExecutionSchema = z.strictObject({
   executionArn: z.string(),
