@@ -97,6 +97,11 @@ function StatsView({ stats }: { stats: Stats }) {
   );
 }
 
+const LABEL_CHAR_WIDTH = 6.5;
+const LABEL_ANGLE = (35 * Math.PI) / 180;
+const MIN_PLOT_WIDTH = 320;
+const PLOT_HEIGHT = 154;
+
 interface Series {
   name: string;
   className: string;
@@ -116,11 +121,20 @@ export function BarChart({
   if (categories.length === 0) return <p class="empty">No data yet.</p>;
   const max = Math.max(1, ...series.flatMap((s) => s.values.map(numeric)));
   const top = niceCeiling(max);
-  const plot = { left: 36, right: 8, top: 10, bottom: 56 };
-  const groupWidth = Math.max(36, series.length * 18 + 14);
+  // Labels are rotated by 35°: leave room for the longest one below the axis and, since the
+  // first label reaches left of its bar, beside the axis. A few categories still fill a
+  // readable width instead of a narrow strip.
+  const labelLength = LABEL_CHAR_WIDTH * Math.max(...categories.map((category) => category.length));
+  const plot = {
+    left: Math.max(36, Math.ceil(labelLength * Math.cos(LABEL_ANGLE))),
+    right: 8,
+    top: 10,
+    bottom: Math.max(56, Math.ceil(labelLength * Math.sin(LABEL_ANGLE)) + 24),
+  };
+  const groupWidth = Math.max(36, series.length * 18 + 14, MIN_PLOT_WIDTH / categories.length);
   const width = plot.left + plot.right + categories.length * groupWidth;
-  const height = 220;
-  const inner = height - plot.top - plot.bottom;
+  const inner = PLOT_HEIGHT;
+  const height = plot.top + inner + plot.bottom;
   const y = (value: number) => plot.top + inner - (value / top) * inner;
   const ticks = [0, top / 2, top];
   return (
@@ -148,7 +162,10 @@ export function BarChart({
             </g>
           ))}
           {categories.map((category, at) => (
-            <g key={category} transform={`translate(${plot.left + at * groupWidth + 7},0)`}>
+            <g
+              key={category}
+              transform={`translate(${plot.left + at * groupWidth + (groupWidth - series.length * 18) / 2},0)`}
+            >
               {series.map((s, index) => {
                 const value = numeric(s.values[at] ?? 0);
                 return (
