@@ -10,9 +10,6 @@ import {
   verifyAgainstAnchor,
 } from './checkpoints.ts';
 
-const leafHashOf = (kind: AnchoredKind, id: string, seq: number, hash: string): string =>
-  leafHash({ kind, id, seq, hash });
-
 import type { CheckpointStore, LicenceSigner, PendingHeads, StoredCheckpoint } from './ports.ts';
 
 export interface CheckpointWriterDeps {
@@ -57,9 +54,7 @@ export interface AnchorView {
   };
 }
 
-export type AnchoredVerification =
-  | (Extract<ChainVerification, { valid: true }> & Partial<AnchorView>)
-  | (Extract<ChainVerification, { valid: false }> & Partial<AnchorView>);
+export type AnchoredVerification = ChainVerification & Partial<AnchorView>;
 
 async function signedPayload(jws: string, signer: LicenceSigner): Promise<CheckpointPayload | null> {
   try {
@@ -96,7 +91,6 @@ export async function checkAgainstCheckpoint(
       reason: `checkpoint ${stored.number} does not verify (signature or tree)`,
     };
   }
-  const leaf = stored.heads[anchor.leafIndex];
   const view: AnchorView = {
     anchoredAt: anchor.anchoredAt,
     anchoredSeq: anchor.anchoredSeq,
@@ -105,7 +99,7 @@ export async function checkAgainstCheckpoint(
       leafIndex: anchor.leafIndex,
       treeSize: anchor.treeSize,
       root: anchor.root,
-      leafHash: leaf ? leafHashOf(kind, id, leaf.seq, leaf.hash) : '',
+      leafHash: leafHash({ kind, id, seq: anchor.anchoredSeq, hash: anchor.anchoredHash }),
       proof: anchor.proof,
       jws: anchor.jws,
     },

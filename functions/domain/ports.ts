@@ -1,4 +1,5 @@
 import type { Status } from './applications/lifecycle.ts';
+import type { AnchoredHead, AnchoredKind } from './checkpoints.ts';
 import type { LicenceStatus } from './licences/lifecycle.ts';
 import type { LicenceAuditEvent, LicenceRecord, UsageRecord } from './licences/schemas.ts';
 import type { Application, AuditEvent } from './schemas.ts';
@@ -167,7 +168,7 @@ export interface LicenceRepository {
 export interface StoredCheckpoint {
   number: number;
   jws: string;
-  heads: import('./checkpoints.ts').AnchoredHead[];
+  heads: AnchoredHead[];
 }
 
 /** Write-once checkpoint storage: S3 with Object Lock on AWS, a folder under LOCAL_DATA_DIR locally. */
@@ -177,7 +178,7 @@ export interface CheckpointStore {
   /** Writes a new checkpoint; refuses (throws) to overwrite an existing number. */
   put(checkpoint: StoredCheckpoint): Promise<void>;
   /** The newest checkpoint whose leaves include this chain, or null when none covers it. */
-  latestCovering(kind: import('./checkpoints.ts').AnchoredKind, id: string): Promise<StoredCheckpoint | null>;
+  latestCovering(kind: AnchoredKind, id: string): Promise<StoredCheckpoint | null>;
 }
 
 /**
@@ -186,6 +187,6 @@ export interface CheckpointStore {
  * (a mark whose head moved on since it was read stays pending).
  */
 export interface PendingHeads {
-  pending(): Promise<import('./checkpoints.ts').AnchoredHead[]>;
-  clear(heads: readonly import('./checkpoints.ts').AnchoredHead[]): Promise<void>;
+  pending(): Promise<AnchoredHead[]>;
+  clear(heads: readonly AnchoredHead[]): Promise<void>;
 }
