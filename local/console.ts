@@ -19,7 +19,10 @@ export const CONSOLE_PATHS = [
   '/config.json',
   '/local/demo-users',
   '/local/token',
+  '/ops',
 ] as const;
+/** The old server-rendered ops page folded into the console: its address opens the operations page. */
+export const OPS_REDIRECT = '/#/ops';
 export const CONSOLE_PREFIXES = ['/assets/'] as const;
 
 export interface DemoUser {
@@ -89,6 +92,9 @@ async function route(event: APIGatewayProxyEvent, keys: SigningKeys, dist: strin
   }
   if (event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD')
     throw new MethodNotAllowedError(['GET', 'HEAD']);
+  if (event.path === '/ops') {
+    return { statusCode: 302, headers: { location: OPS_REDIRECT, 'cache-control': 'no-store' }, body: '' };
+  }
   const file = event.path === '/' ? 'index.html' : event.path.slice(1);
   return staticFile(dist, file);
 }

@@ -3,7 +3,7 @@
  */
 import type { QueueItem } from '#domain/applications/queue.ts';
 import type { CounterDifference, PublicStats } from '#domain/applications/stats.ts';
-import type { OpsApplication, OpsRow } from './ops-page.ts';
+import type { OpsApplication, OpsRow } from './ops-reader.ts';
 
 /** Left-aligned columns, two spaces apart, the first row as the heading. */
 export function columns(rows: readonly string[][]): string {

@@ -130,7 +130,7 @@ function statusFilter(status: string | undefined): ExecutionStatus | undefined {
 async function history(applicationId: string): Promise<void> {
   await assertRunning(ENDPOINTS.dynamodb, ENDPOINTS.sfn);
   await useLocalStateMachine();
-  const { OpsReader } = await import('./ops-page.ts');
+  const { OpsReader } = await import('./ops-reader.ts');
   const visited = await new OpsReader().visitedStates(applicationId);
   if (visited === null) throw noSuch(applicationId);
   if (visited.length === 0) throw new OpsError(`No workflow execution is known for ${applicationId}.`);
@@ -139,7 +139,7 @@ async function history(applicationId: string): Promise<void> {
 
 async function verify(applicationId: string): Promise<void> {
   await assertRunning(ENDPOINTS.dynamodb);
-  const { OpsReader } = await import('./ops-page.ts');
+  const { OpsReader } = await import('./ops-reader.ts');
   const verification = await new OpsReader().verify(applicationId);
   if (verification === null) throw noSuch(applicationId);
   print(JSON.stringify(verification));
@@ -206,7 +206,7 @@ async function list(options: Options, format: Format): Promise<void> {
   await assertRunning(ENDPOINTS.dynamodb, ENDPOINTS.sfn);
   await useLocalStateMachine();
   const [{ OpsReader }, { STATUSES }] = await Promise.all([
-    import('./ops-page.ts'),
+    import('./ops-reader.ts'),
     import('#domain/applications/lifecycle.ts'),
   ]);
   const status = options.status && STATUSES.find((known) => known === options.status);
@@ -223,7 +223,7 @@ async function list(options: Options, format: Format): Promise<void> {
 async function show(applicationId: string, format: Format): Promise<void> {
   await assertRunning(ENDPOINTS.dynamodb, ENDPOINTS.sfn);
   await useLocalStateMachine();
-  const { OpsReader } = await import('./ops-page.ts');
+  const { OpsReader } = await import('./ops-reader.ts');
   const found = await new OpsReader().application(applicationId);
   if (found === null) throw noSuch(applicationId);
   const { showTable } = await import('./ops-tables.ts');

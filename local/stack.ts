@@ -115,24 +115,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const keys = await loadOrCreateSigningKeys(options.dataDir);
     // Loaded only now, so their SDK clients see the local endpoints.
     const { handler } = await import('../functions/handlers/api.ts');
-    // The operators' page (local only) is served on the same port ahead of the API, without a token.
-    const { OPS_PATHS, withOpsPage } = await import('./ops-page.ts');
     // So is the web console (static files, and the demo users' sign-in).
     const api = await startApiServer({
       port: options.port,
       handler: withConsole(
-        withOpsPage((event, context) => observed(LOCAL_FUNCTION_NAMES.api, () => handler(event, context))),
+        (event, context) => observed(LOCAL_FUNCTION_NAMES.api, () => handler(event, context)),
         keys,
       ),
       keys,
-      publicPaths: [
-        '/health',
-        '/openapi.json',
-        '/stats',
-        '/.well-known/jwks.json',
-        ...OPS_PATHS,
-        ...CONSOLE_PATHS,
-      ],
+      publicPaths: ['/health', '/openapi.json', '/stats', '/.well-known/jwks.json', ...CONSOLE_PATHS],
       publicPrefixes: ['/verify/', ...CONSOLE_PREFIXES],
     });
     stoppers.push(api.stop);

@@ -264,7 +264,10 @@ describe('the web console', () => {
     );
     expect(await otto.page.locator('.edge--visited').count()).toBeGreaterThan(4);
     await accessible(otto.page, 'application with state diagram (operator)');
-    await otto.page.getByRole('link', { name: 'Operations' }).click();
+    // The old ops page's address opens the console's operations page.
+    await otto.page.goto(`${fixture.stack.url}/ops`);
+    await otto.page.waitForURL(/\/#\/ops$/);
+    await otto.page.getByTestId('ops-table').waitFor();
     await otto.page.getByRole('button', { name: 'Reconcile now' }).click();
     expect(await otto.page.getByTestId('reconcile-result').innerText()).toMatch(
       /^Checked \d+; repaired \d+\.$/,

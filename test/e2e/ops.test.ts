@@ -3,12 +3,11 @@ import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoStatsStore } from '#adapters/stats-store.ts';
-import type { OpsApplication, OpsData } from '#local/ops-page.ts';
 import { freePort } from '#local/ports.ts';
 import { completeDetails, readyToSubmit, SUBMIT_BODY } from '../support/api.ts';
 import { eventually, type Personas, statusReached, useWorkflowStack, waitingIn } from '../support/stack.ts';
 
-/** The operators' local tools: the ops page on the API port and the `npm run ops` CLI, against the full stack. */
+/** The operators' local tools: the `npm run ops` CLI against the full stack, and the old ops page's redirect. */
 const e2e = useWorkflowStack('ops');
 /** A draft whose execution waits in `Draft`. */
 let draftId: string;
@@ -34,22 +33,10 @@ async function waitingDraft({ alice, otto }: Personas): Promise<string> {
   return created.body.applicationId;
 }
 
-async function getJson<T>(path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${e2e.stack.url}${path}`);
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-async function getPage(): Promise<string> {
-  const response = await fetch(`${e2e.stack.url}/ops`);
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-  return response.text();
-}
-
-/** A raw request, so the Host header can be chosen. */
-function rawRequest(method: string, path: string, host: string): Promise<number> {
+/** The status of a request without a token. */
+function rawRequest(method: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const call = request(`${e2e.stack.url}${path}`, { method, headers: { host } }, (response) => {
+    const call = request(`${e2e.stack.url}${path}`, { method }, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
     });
@@ -58,73 +45,15 @@ function rawRequest(method: string, path: string, host: string): Promise<number>
   });
 }
 
-describe.concurrent('ops page', () => {
-  it('lists applications with their execution, metadata only, in data.json', async () => {
-    const { status, body } = await getJson<OpsData>('/ops/data.json');
-
-    expect(status).toBe(200);
-    expect(body.rows.find((row) => row.applicationId === draftId)).toEqual({
-      applicationId: draftId,
-      orgId: 'acme',
-      status: 'DRAFT',
-      lane: null,
-      version: 1,
-      updatedAt: expect.any(String),
-      assignedTo: null,
-      legalClock: null,
-      generation: 1,
-      executionStatus: 'RUNNING',
-      currentState: 'Draft',
-    });
-    expect(JSON.stringify(body)).not.toMatch(/Motorenwerk|valueUsd|documents/);
-  });
-
-  it('renders the table on the server, with the application, its status and its execution status', async () => {
-    const html = await getPage();
-
-    expect(html).toContain(`<a href="#${draftId}">${draftId}</a>`);
-    expect(html).toContain('<td>DRAFT</td>');
-    expect(html).toContain('<td data-value="RUNNING">RUNNING</td>');
-    expect(html).not.toMatch(/\{\{\w+\}\}/);
-  });
-
-  it('shows the states an execution visited and verifies the audit chain, per application', async () => {
-    const { status, body } = await getJson<OpsApplication>(`/ops/application.json?id=${draftId}`);
-
-    expect(status).toBe(200);
-    expect(body.application).toMatchObject({ applicationId: draftId, executionStatus: 'RUNNING' });
-    expect(body.execution).toMatchObject({ name: `${draftId}-1`, status: 'RUNNING', currentState: 'Draft' });
-    expect(body.visitedStates.map((visit) => visit.state)).toContain('Draft');
-    expect(body.visitedStates[0]).toEqual({ state: expect.any(String), enteredAt: expect.any(String) });
-    expect(body.audit).toEqual({ valid: true, events: 1, headHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(JSON.stringify(body)).not.toMatch(/token/i);
-  });
-
-  it('answers 404 for an unknown application and 400 for a malformed id', async () => {
-    expect((await getJson('/ops/application.json?id=app_UNKNOWN')).status).toBe(404);
-    expect((await getJson('/ops/application.json?id=%3Cscript%3E')).status).toBe(400);
-  });
-
-  it('escapes markup coming from the data', async () => {
-    const mallory = await e2e.stack.as('mallory', '<script>alert(1)</script>', ['applicant']);
-    const created = await mallory.post('/applications', completeDetails());
-    expect(created.status).toBe(201);
-
-    const html = await getPage();
-
-    expect(html).toContain('<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>');
-    expect(html).not.toContain('<script>alert');
-  });
-
-  it('allows its scripts by nonce only, and answers GET from local hosts only', async () => {
-    const response = await fetch(`${e2e.stack.url}/ops`);
-    const policy = response.headers.get('content-security-policy') ?? '';
-    const nonce = /script-src 'nonce-([^']+)'/.exec(policy)?.[1];
-    expect(await response.text()).toContain(`<script nonce="${nonce}">`);
-
-    expect(await rawRequest('POST', '/ops', '127.0.0.1')).toBe(405);
-    expect(await rawRequest('GET', '/ops/data.json', 'attacker.example')).toBe(403);
-    expect(await rawRequest('GET', '/ops/data.json', 'localhost')).toBe(200);
+describe('the old ops page', () => {
+  it('redirects to the operations page of the web console; its tokenless JSON is gone', async () => {
+    const response = await fetch(`${e2e.stack.url}/ops`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/#/ops');
+    expect(await rawRequest('POST', '/ops')).toBe(405);
+    // Without a token the API answers for these paths: 401, no data.
+    expect(await rawRequest('GET', '/ops/data.json')).toBe(401);
+    expect(await rawRequest('GET', '/ops/application.json?id=x')).toBe(401);
   });
 });
 

@@ -61,7 +61,15 @@ describe('the local console routes', () => {
 
   it('passes every other path to the API handler', async () => {
     expect((await call(event('GET', '/applications'))).statusCode).toBe(299);
+    expect((await call(event('POST', '/ops/reconcile'))).statusCode).toBe(299);
     expect((await call(event('GET', '/ops/data.json'))).statusCode).toBe(299);
+  });
+
+  it('redirects the old ops page to the operations page of the console', async () => {
+    const response = await call(event('GET', '/ops'));
+    expect(response.statusCode).toBe(302);
+    expect(response.headers?.location).toBe('/#/ops');
+    expect((await call(event('POST', '/ops'))).statusCode).toBe(405);
   });
 
   it('mints a verifiable token for a demo user, asked from this machine', async () => {
@@ -103,6 +111,7 @@ describe('the deployed API', () => {
       ['GET', '/local/demo-users'],
       ['GET', '/'],
       ['GET', '/assets/index.js'],
+      ['GET', '/ops'],
     ] as const) {
       expect(() => resolveRoute(routes, method, path), `${method} ${path}`).toThrow(NotFoundError);
     }

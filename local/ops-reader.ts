@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
 import { config } from '#adapters/config.ts';
 import { DynamoApplicationRepository } from '#adapters/dynamodb.ts';
-import { header, json, toHttpResponse } from '#adapters/http.ts';
 import { StepFunctionsWorkflow } from '#adapters/stepfunctions.ts';
 import { workingDaysElapsed } from '#domain/applications/legal-clock.ts';
 import type { Status } from '#domain/applications/lifecycle.ts';
 import { type ChainVerification, verifyChain } from '#domain/audit.ts';
 import type { DomainConfig } from '#domain/config.ts';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from '#domain/errors.ts';
 import type {
   ApplicationRepository,
   ExecutionInfo,
@@ -18,17 +13,15 @@ import type {
   StoredApplication,
   WorkflowEngine,
 } from '#domain/ports.ts';
-import type { ApiHandler } from './api-server.ts';
 
 /**
- * The operators' local page: applications (metadata only: no details, documents or values) joined
- * with their current execution, and per application the states its execution visited and whether its
- * audit chain verifies. Local only: the local stack routes these paths to `withOpsPage` ahead of the
- * API handler and without the authorizer, on its 127.0.0.1-bound port. Load this module after the
- * AWS_ENDPOINT_URL_* variables are set: its adapters create their SDK clients when they load.
+ * What `npm run ops` reads on the local stack: applications (metadata only: no details, documents or
+ * values) joined with their current execution, and per application the states its execution visited
+ * and whether its audit chain verifies. The old `/ops` page that showed them without a token is gone:
+ * the web console's operations page reads the same through the REST API, and `/ops` redirects there.
+ * Load this module after the AWS_ENDPOINT_URL_* variables are set: its adapters create their SDK
+ * clients when they load.
  */
-export const OPS_PATHS = ['/ops', '/ops/data.json', '/ops/application.json'] as const;
-
 export interface OpsRow {
   applicationId: string;
   orgId: string;
@@ -56,11 +49,6 @@ export interface OpsApplication {
   audit: ChainVerification;
 }
 
-export interface OpsData {
-  generatedAt: string;
-  rows: OpsRow[];
-}
-
 export interface OpsDependencies {
   repository: ApplicationRepository;
   workflow: WorkflowEngine;
@@ -68,30 +56,13 @@ export interface OpsDependencies {
   config: DomainConfig;
 }
 
-/** The table's columns, in order; the page's script reads the keys back from the header cells. */
-const COLUMNS: ReadonlyArray<readonly [keyof OpsRow, string]> = [
-  ['applicationId', 'Application'],
-  ['orgId', 'Org'],
-  ['status', 'Status'],
-  ['lane', 'Lane'],
-  ['version', 'Version'],
-  ['updatedAt', 'Updated'],
-  ['assignedTo', 'Assigned to'],
-  ['legalClock', 'Working days'],
-  ['generation', 'Generation'],
-  ['executionStatus', 'Execution'],
-  ['currentState', 'Current state'],
-];
-
 const MAX_ROWS = 200;
 /** Parallel reads per refresh, so 200 rows do not queue 600 requests at once. */
 const CONCURRENCY = 8;
-const APPLICATION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** `<applicationId>-<generation>`, as the adapter names executions. */
 const EXECUTION_NAME = /^(.+)-([1-9]\d{0,8})$/;
-const LOCAL_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
-/** What the page, its JSON and `npm run ops` read: DynamoDB through the repository, executions through the adapter. */
+/** What `npm run ops` reads: DynamoDB through the repository, executions through the adapter. */
 export class OpsReader {
   constructor(
     private readonly deps: OpsDependencies = {
@@ -211,110 +182,4 @@ async function mapConcurrently<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
-}
-
-// --- HTTP -----------------------------------------------------------------------------------------
-
-/** The API handler with the ops paths served in front of it (GET only, local Host headers only). */
-export function withOpsPage(api: ApiHandler, reader: OpsReader = new OpsReader()): ApiHandler {
-  return (event, context) =>
-    (OPS_PATHS as readonly string[]).includes(event.path) ? serveOps(event, reader) : api(event, context);
-}
-
-async function serveOps(event: APIGatewayProxyEvent, reader: OpsReader): Promise<APIGatewayProxyResult> {
-  let result: APIGatewayProxyResult;
-  try {
-    result = await route(event, reader);
-  } catch (error) {
-    result = toHttpResponse(error);
-  }
-  return {
-    ...result,
-    headers: { ...result.headers, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
-  };
-}
-
-async function route(event: APIGatewayProxyEvent, reader: OpsReader): Promise<APIGatewayProxyResult> {
-  // A page without a token must not be readable by another site through DNS rebinding.
-  if (!LOCAL_HOST.test(header(event, 'host') ?? '')) {
-    throw new ForbiddenError('The ops page answers requests for 127.0.0.1 or localhost only.');
-  }
-  if (event.httpMethod !== 'GET' && event.httpMethod !== 'HEAD')
-    throw new MethodNotAllowedError(['GET', 'HEAD']);
-  switch (event.path) {
-    case '/ops/data.json':
-      return json(200, await opsData(reader));
-    case '/ops/application.json':
-      return json(200, await applicationOf(event, reader));
-    default:
-      return page(reader);
-  }
-}
-
-async function opsData(reader: OpsReader): Promise<OpsData> {
-  const generatedAt = clock.now().toISOString();
-  return { generatedAt, rows: await reader.rows() };
-}
-
-async function applicationOf(event: APIGatewayProxyEvent, reader: OpsReader): Promise<OpsApplication> {
-  const id = event.queryStringParameters?.id ?? '';
-  if (!APPLICATION_ID.test(id))
-    throw new ValidationError([{ path: 'id', message: 'must be an application id' }]);
-  const application = await reader.application(id);
-  if (!application) throw new NotFoundError('Application not found.');
-  return application;
-}
-
-const TEMPLATE_URL = new URL('../web/ops.html', import.meta.url);
-let template: Promise<string> | undefined;
-
-/** The page with the first table rendered on the server (escaped); its script refreshes it from data.json. */
-async function page(reader: OpsReader): Promise<APIGatewayProxyResult> {
-  template ??= readFile(TEMPLATE_URL, 'utf8');
-  const [html, data] = await Promise.all([template, opsData(reader)]);
-  const nonce = randomBytes(16).toString('base64');
-  const body = fill(html, {
-    nonce,
-    generatedAt: escapeHtml(data.generatedAt),
-    head: COLUMNS.map(([key, label]) => `<th data-key="${key}">${escapeHtml(label)}</th>`).join(''),
-    rows: data.rows.map(renderRow).join('\n'),
-  });
-  return {
-    statusCode: 200,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-      'referrer-policy': 'no-referrer',
-    },
-    body,
-  };
-}
-
-/** One pass over `{{name}}` placeholders; values are inserted as they are (no `$` patterns, no re-scan). */
-function fill(html: string, values: Record<string, string>): string {
-  return html.replace(/\{\{(\w+)\}\}/g, (placeholder, name: string) => values[name] ?? placeholder);
-}
-
-/** The same cells the page's script builds: `—` for null, the id as a link to the detail view. */
-function renderRow(row: OpsRow): string {
-  const cells = COLUMNS.map(([key]) => {
-    const raw = String(row[key] ?? '—');
-    const value = escapeHtml(raw);
-    if (key === 'applicationId')
-      return `<td><a href="#${escapeHtml(encodeURIComponent(raw))}">${value}</a></td>`;
-    return key === 'executionStatus' ? `<td data-value="${value}">${value}</td>` : `<td>${value}</td>`;
-  });
-  return `<tr>${cells.join('')}</tr>`;
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character);
 }
