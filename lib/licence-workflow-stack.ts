@@ -4,6 +4,7 @@ import { logRetentionFor, removalPolicyFor, type StackConfig } from './config.ts
 import { Api } from './constructs/api.ts';
 import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { Data } from './constructs/data.ts';
+import { DomainEvents } from './constructs/domain-events.ts';
 import type { SharedFunctionProps } from './constructs/licence-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Statistics } from './constructs/statistics.ts';
@@ -16,6 +17,7 @@ export interface LicenceWorkflowStackProps extends StackProps {
 /** The whole system on AWS: data, workflow, API and monitoring, each in its own construct. */
 export class LicenceWorkflowStack extends Stack {
   readonly data: Data;
+  readonly events: DomainEvents;
   readonly workflow: Workflow;
   readonly api: Api;
   readonly monitoring: Monitoring;
@@ -40,8 +42,13 @@ export class LicenceWorkflowStack extends Stack {
     };
 
     this.data = new Data(this, 'Data', { removalPolicy, deletionProtection: !config.throwAway });
+    this.events = new DomainEvents(this, 'DomainEvents', {
+      data: this.data,
+      archiveRetention: Duration.days(400),
+    });
     this.workflow = new Workflow(this, 'Workflow', {
       data: this.data,
+      events: this.events,
       stateMachineName: `${this.stackName}-lifecycle`,
       functionDefaults,
       domainEnvironment,
@@ -51,6 +58,7 @@ export class LicenceWorkflowStack extends Stack {
     });
     this.api = new Api(this, 'Api', {
       data: this.data,
+      events: this.events,
       workflow: this.workflow.ref,
       reconciler: this.workflow.reconciler,
       functionDefaults,
@@ -106,5 +114,6 @@ export class LicenceWorkflowStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.ref.stateMachineArn });
     new CfnOutput(this, 'DocumentsBucketName', { value: this.data.documents.bucketName });
     new CfnOutput(this, 'DashboardName', { value: this.stackName });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
   }
 }

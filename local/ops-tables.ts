@@ -3,6 +3,7 @@
  */
 import type { QueueItem } from '#domain/applications/queue.ts';
 import type { CounterDifference, PublicStats } from '#domain/applications/stats.ts';
+import type { DomainEvent } from '#domain/events.ts';
 import type { OpsApplication, OpsRow } from './ops-reader.ts';
 
 /** Left-aligned columns, two spaces apart, the first row as the heading. */
@@ -138,4 +139,23 @@ export function showTable(found: OpsApplication): string {
       ? 'No workflow states recorded.'
       : columns([['ENTERED', 'STATE'], ...visitedStates.map(({ enteredAt, state }) => [enteredAt, state])]);
   return `${columns(facts)}\n\n${states}`;
+}
+
+/** Domain events, one a row (`--follow` prints each batch without the heading, same widths). */
+export function eventsTable(events: readonly DomainEvent[], heading: boolean): string {
+  const rows = events.map((event) => [
+    event.recordedAt,
+    event.type,
+    `${event.fromStatus ?? '-'} → ${event.toStatus}`,
+    event.id,
+    event.orgId,
+  ]);
+  const head = ['RECORDED', 'TYPE', 'STATUS', 'ID', 'ORG'];
+  const widths = [24, 20, 40, 48, 0];
+  const pad = (row: string[]) =>
+    row
+      .map((value, index) => value.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return (heading ? [head, ...rows] : rows).map(pad).join('\n');
 }

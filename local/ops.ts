@@ -30,7 +30,11 @@ const USAGE = `usage: npm run ops -- <command>
                                 (exit 1 when any does)
   list [--status S] [--limit N] the newest applications with their execution (metadata only)
   show <id>                     one application: its metadata, execution, visited states, audit check
-  --json                        print JSON instead of a table (queue, stats, list, show)`;
+  events [--since ISO] [--follow]
+                                the domain events in LOCAL_DATA_DIR/events.ndjson (docs/events.md),
+                                oldest first; --follow keeps printing new ones until interrupted
+  --json                        print JSON instead of a table (queue, stats, list, show; events:
+                                one JSON event a line)`;
 
 const HOST = '127.0.0.1';
 const port = (name: string, fallback: number): number => Number(process.env[name] || fallback);
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
   if (command === 'stats' && !applicationId) return values.rebuild ? rebuildStats(format) : stats(format);
   if (command === 'list' && !applicationId) return list(values, format);
   if (command === 'show' && applicationId && extra.length === 0) return show(applicationId, format);
+  if (command === 'events' && !applicationId) return events(values, format);
   throw new UsageError(USAGE);
 }
 
@@ -82,6 +87,8 @@ function parseCommandLine() {
         cursor: { type: 'string' },
         json: { type: 'boolean' },
         rebuild: { type: 'boolean' },
+        since: { type: 'string' },
+        follow: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -228,6 +235,47 @@ async function show(applicationId: string, format: Format): Promise<void> {
   if (found === null) throw noSuch(applicationId);
   const { showTable } = await import('./ops-tables.ts');
   print(format === 'json' ? JSON.stringify(found) : showTable(found));
+}
+
+const FOLLOW_EVERY_MS = 500;
+
+/**
+ * The events file as the stack appends it (ops reads it directly, without a token); with
+ * --follow, new lines are printed as they arrive. A stack started with --in-memory keeps its
+ * events in its own process: GET /events shows them.
+ */
+async function events(options: Options, format: Format): Promise<void> {
+  const [{ readEventFile }, { localDataDir }, { eventsTable }, { join }] = await Promise.all([
+    import('#adapters/events.ts'),
+    import('./jwt.ts'),
+    import('./ops-tables.ts'),
+    import('node:path'),
+  ]);
+  const since = options.since === undefined ? null : Date.parse(options.since);
+  if (Number.isNaN(since)) throw new UsageError(`--since must be an ISO-8601 date-time.\n${USAGE}`);
+  const file = join(localDataDir(), 'events.ndjson');
+  const after = (recordedAt: string) => since === null || Date.parse(recordedAt) >= since;
+  let printed = 0;
+  const printNew = async (heading: boolean) => {
+    const all = await readEventFile(file);
+    const fresh = all.slice(printed).filter((event) => after(event.recordedAt));
+    printed = all.length;
+    if (format === 'json') {
+      if (fresh.length > 0) print(fresh.map((event) => JSON.stringify(event)).join('\n'));
+    } else if (fresh.length > 0 || heading) {
+      print(eventsTable(fresh, heading));
+    }
+  };
+  await printNew(true);
+  if (!options.follow) {
+    if (printed === 0) process.stderr.write(`No events in ${file} yet.\n`);
+    return;
+  }
+  const { setTimeout: sleep } = await import('node:timers/promises');
+  for (;;) {
+    await sleep(FOLLOW_EVERY_MS);
+    await printNew(false);
+  }
 }
 
 const definedOnly = (values: Record<string, string | undefined>) =>

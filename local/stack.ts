@@ -84,6 +84,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     process.env.LOCAL_DATA_DIR = options.dataDir;
+    // Domain events: LOCAL_DATA_DIR/events.ndjson, or (in memory) a log in this process.
+    process.env.LOCAL_EVENTS = options.inMemory ? 'memory' : 'file';
     if (options.tablePrefix !== undefined) setTableNames(options.tablePrefix);
     const pidFile = join(options.dataDir, 'dynamodb-local.pid');
     // Refused before anything starts or stops: a running stack on the same data or ports stays as it is.
@@ -146,6 +148,7 @@ function setTableNames(prefix: string): void {
   process.env.IDEMPOTENCY_TABLE = `${prefix}Idempotency`;
   process.env.COUNTERS_TABLE = `${prefix}Counters`;
   process.env.LICENCES_TABLE = `${prefix}Licences`;
+  process.env.EVENTS_TABLE = `${prefix}Events`;
   process.env.STATS_TABLE = `${prefix}Stats`;
 }
 

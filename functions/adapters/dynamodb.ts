@@ -66,6 +66,7 @@ export function toStoredApplication(item: Record<string, unknown>): StoredApplic
     workflowOpen,
     approvedEndUser,
     approvedAt,
+    lastAction,
     ...domain
   } = item;
   return {
@@ -150,6 +151,7 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
               TableName: this.tables.applications,
               Item: {
                 ...application,
+                lastAction: event.action,
                 itemType: ITEM_TYPE,
                 generation: 1,
                 [WORKFLOW_OPEN_ATTRIBUTE]: WORKFLOW_OPEN,
@@ -158,12 +160,7 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
             },
           }
         : {
-            Update: this.updateOf(
-              application,
-              expectedVersion,
-              event.fromStatus !== event.toStatus,
-              new Date(event.at),
-            ),
+            Update: this.updateOf(application, expectedVersion, event),
           };
     try {
       // The approval that issues a licence writes it and its first audit event in the same
@@ -190,15 +187,18 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
   /**
    * SET every domain attribute, REMOVE cleared details, and the task token when the status moves.
    * The queue index keys are SET or REMOVEd in the same update, so the queue never lags a change
-   * of status, lane, assignment, pause or due date.
+   * of status, lane, assignment, pause or due date; `lastAction` names the change for the
+   * domain event the stream record becomes.
    */
-  private updateOf(application: Application, expectedVersion: number, statusChanged: boolean, at: Date) {
+  private updateOf(application: Application, expectedVersion: number, event: AuditEvent) {
     const { applicationId, ...domain } = application;
-    const entry = queueEntry(application, at, this.config);
+    const statusChanged = event.fromStatus !== event.toStatus;
+    const entry = queueEntry(application, new Date(event.at), this.config);
     // An open application stays in (or, reopened by an appeal, returns to) the reconciler's index.
     const watched = isFinal(application.status) ? {} : { [WORKFLOW_OPEN_ATTRIBUTE]: WORKFLOW_OPEN };
     const attributes: Record<string, unknown> = {
       ...domain,
+      lastAction: event.action,
       ...entry,
       ...approvalKeys(application),
       ...watched,

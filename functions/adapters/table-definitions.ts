@@ -1,7 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
- * Key schemas of the five tables, shared by the local stack (which creates them in DynamoDB
+ * Key schemas of the tables, shared by the local stack (which creates them in DynamoDB
  * Local) and the CDK data construct (an infra test checks that both agree).
  */
 export interface TableNames {
@@ -12,6 +12,8 @@ export interface TableNames {
   /** Public statistics: per-application contributions and the aggregate (the stats consumer's). */
   stats: string;
   licences: string;
+  /** Domain events behind `GET /events` on AWS (written by the stream consumers that publish them). */
+  events: string;
 }
 
 /** A global secondary index; it projects the whole item unless it names `include` or is `keysOnly`. */
@@ -93,6 +95,12 @@ export const LICENCE_GSI = {
   byExpiry: { name: 'byExpiry', partitionKey: 'expiryQueue', sortKey: 'validTo', include: ['status'] },
 } as const;
 
+/** The Events table's feed: one partition per month of `recordedAt`, sorted by `<recordedAt>#<id>`. */
+export const EVENTS_FEED_INDEX = { name: 'feed', partitionKey: 'feedMonth', sortKey: 'position' } as const;
+
+/** Attribute of an event's expiry in the Events table (TTL). */
+export const EVENTS_TTL_ATTRIBUTE = 'expiresAt';
+
 /** Attribute that Powertools Idempotency uses for its record expiry (TTL). */
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 
@@ -127,6 +135,9 @@ export function tableNamesFromEnv(env: NodeJS.ProcessEnv = process.env): TableNa
     },
     get licences() {
       return name('LICENCES_TABLE', 'Licences');
+    },
+    get events() {
+      return name('EVENTS_TABLE', 'Events');
     },
   };
 }
@@ -213,6 +224,17 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         gsi(LICENCE_GSI.byExpiry),
       ],
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    },
+    {
+      TableName: names.events,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+      AttributeDefinitions: [
+        string('eventId'),
+        string(EVENTS_FEED_INDEX.partitionKey),
+        string(EVENTS_FEED_INDEX.sortKey),
+      ],
+      GlobalSecondaryIndexes: [gsi(EVENTS_FEED_INDEX)],
     },
   ];
 }

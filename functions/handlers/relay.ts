@@ -5,14 +5,17 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import * as z from 'zod';
 import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
+import { eventPublisherFromEnv } from '../adapters/event-bus.ts';
 import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
 import { WorkflowItems } from '../adapters/workflow-items.ts';
 import { isFinal } from '../domain/applications/lifecycle.ts';
 import { workflowData } from '../domain/applications/timers.ts';
 import type { DomainConfig } from '../domain/config.ts';
+import type { EventPublisher } from '../domain/events.ts';
 import type { WorkflowEngine } from '../domain/ports.ts';
 import { InformationRequestSchema, StatusSchema } from '../domain/schemas.ts';
+import { publishChange } from './domain-events.ts';
 
 /**
  * The outbox relay on the applications stream (NEW_AND_OLD_IMAGES): a new application starts its
@@ -22,6 +25,8 @@ import { InformationRequestSchema, StatusSchema } from '../domain/schemas.ts';
  * conditional write, as the reconciler does) and starts the next execution from the new status. Everything is idempotent — a repeated start with the same
  * name, a token already used or timed out are ignored — so records may be delivered more than once.
  * Any other error fails the record alone (partial batch response); the stream retries it.
+ * After the workflow, the record's domain event (if the version increased) is published: the
+ * relay is the applications stream's event publisher too (the stats consumer is its only other reader).
  */
 const StreamImage = z.object({
   applicationId: z.string(),
@@ -106,12 +111,19 @@ const deps: RelayDependencies = {
   now: () => clock.now(),
   config,
 };
+const events: EventPublisher = eventPublisherFromEnv();
+
+/** The workflow first (what the application waits for), then the event; a retry repeats both harmlessly. */
+async function relayAndPublish(record: DynamoDBRecord): Promise<void> {
+  await relayRecord(deps, record);
+  await publishChange(events, 'application', record, deps.now());
+}
 
 export const handler = async (
   event: DynamoDBStreamEvent,
   context: Context,
 ): Promise<DynamoDBBatchResponse> => {
-  return processPartialResponse(event, (record: DynamoDBRecord) => relayRecord(deps, record), processor, {
+  return processPartialResponse(event, relayAndPublish, processor, {
     context,
     processInParallel: false,
     throwOnFullBatchFailure: false,

@@ -32,6 +32,7 @@ import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { API_FUNCTION_TIMEOUT_SECONDS } from '../../functions/adapters/timeouts.ts';
 import type { Data } from './data.ts';
+import type { DomainEvents } from './domain-events.ts';
 import { LicenceFunction, type SharedFunctionProps, type WorkflowRef } from './licence-function.ts';
 
 export const USER_GROUPS = [
@@ -46,6 +47,8 @@ export const API_STAGE_NAME = 'v1';
 
 export interface ApiProps {
   readonly data: Data;
+  /** `GET /events` reads the Events table. */
+  readonly events: DomainEvents;
   readonly workflow: WorkflowRef;
   /** Run by `POST /ops/reconcile` (the API may invoke it; it holds the Step Functions rights). */
   readonly reconciler: IFunction;
@@ -209,6 +212,7 @@ export class Api extends Construct {
     // GET /stats reads the aggregate the stats consumer maintains.
     handler.bindTable({ table: data.stats, access: 'read' });
     handler.bindTable({ table: data.licences, access: 'readWrite' });
+    props.events.bindReader(handler);
     // The API issues (approval) and changes licences, so it signs them.
     handler.bindLicenceSigning(data.licenceSigningKey);
     handler.bindDocuments(data.documents);

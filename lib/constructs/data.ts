@@ -13,6 +13,7 @@ import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  EVENTS_TTL_ATTRIBUTE,
   IDEMPOTENCY_TTL_ATTRIBUTE,
   type TableNames,
   tableDefinitions,
@@ -27,7 +28,7 @@ export interface DataProps {
 
 /**
  * The stateful resources, kept apart from functions and API so that data outlives redeploys:
- * the five tables built from the same key schemas as the local stack, the documents bucket and
+ * the tables built from the same key schemas as the local stack, the documents bucket and
  * the customer-managed key that encrypts both.
  */
 export class Data extends Construct {
@@ -38,6 +39,8 @@ export class Data extends Construct {
   readonly counters: LicenceTable;
   readonly stats: LicenceTable;
   readonly licences: LicenceTable;
+  /** Domain events behind GET /events (TTL `expiresAt`; the bus's archive keeps them longer). */
+  readonly events: LicenceTable;
   readonly documents: Bucket;
   /** Signs licences (ES256); separate from the data key. Asymmetric keys do not rotate: a new key is a new kid. */
   readonly licenceSigningKey: Key;
@@ -61,6 +64,7 @@ export class Data extends Construct {
     this.counters = this.table('Counters', definitionOf('counters'), props);
     this.stats = this.table('Stats', definitionOf('stats'), props);
     this.licences = this.table('Licences', definitionOf('licences'), props);
+    this.events = this.table('Events', definitionOf('events'), props, EVENTS_TTL_ATTRIBUTE);
     this.documents = this.documentsBucket(props.removalPolicy);
     this.licenceSigningKey = new Key(this, 'LicenceSigningKey', {
       description: 'Signs licences (ES256 JWS); only the functions that issue or change licences may sign',
@@ -144,6 +148,7 @@ const NAMES_BY_ROLE: TableNames = {
   counters: 'counters',
   stats: 'stats',
   licences: 'licences',
+  events: 'events',
 };
 
 function definitionOf(role: keyof TableNames): CreateTableCommandInput {

@@ -40,6 +40,8 @@ export const TABLE_ACCESS = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
   /** The relay bumps `generation` (a conditional update) when an appeal leaves a final status. */
   advanceGeneration: ['dynamodb:UpdateItem'],
+  /** A publishing stream consumer records each domain event once (a conditional Put). */
+  record: ['dynamodb:PutItem'],
   /** The stats consumer: a version-guarded Put of a contribution and an ADD on the aggregate, in one transaction. */
   contributions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /** The reconciler walks all applications and bumps `generation` when it starts a new execution. */

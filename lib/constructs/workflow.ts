@@ -10,6 +10,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Data } from './data.ts';
+import type { DomainEvents } from './domain-events.ts';
 import {
   LicenceFunction,
   PROJECT_ROOT,
@@ -21,6 +22,8 @@ export const ASL_PATH = path.join(PROJECT_ROOT, 'statemachines/licence-lifecycle
 
 export interface WorkflowProps {
   readonly data: Data;
+  /** The relay publishes the applications' domain events. */
+  readonly events: DomainEvents;
   /** Derived from the stack name, so two stacks can live in one account. */
   readonly stateMachineName: string;
   readonly functionDefaults: SharedFunctionProps;
@@ -160,7 +163,7 @@ export class Workflow extends Construct {
     const fn = new LicenceFunction(this, 'Relay', {
       ...props.functionDefaults,
       entry: 'functions/handlers/relay.ts',
-      description: 'Relays committed status changes to Step Functions (outbox)',
+      description: 'Relays committed status changes to Step Functions (outbox) and publishes domain events',
       timeout: Duration.seconds(60),
       // The relay computes the timer seconds it hands the workflow from the regime configuration.
       environment: {
@@ -171,6 +174,7 @@ export class Workflow extends Construct {
     });
     fn.bindTable({ table: props.data.applications, access: 'advanceGeneration' });
     fn.bindWorkflow(this.ref, 'start', 'sendTaskSuccess');
+    props.events.bindPublisher(fn);
     fn.addEventSource(
       new DynamoEventSource(props.data.applications.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,

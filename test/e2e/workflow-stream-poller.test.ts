@@ -21,6 +21,7 @@ const names = {
   counters: 'wfPollerCounters',
   stats: 'wfPollerStats',
   licences: 'wfPollerLicences',
+  events: 'wfPollerEvents',
 };
 process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = inject('dynamodbEndpoint');
 const client = new DynamoDBClient({});

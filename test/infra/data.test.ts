@@ -31,6 +31,7 @@ describe('Data construct', () => {
       'counters',
       'stats',
       'licences',
+      'events',
     ];
     const names = Object.fromEntries(roles.map((role) => [role, role])) as unknown as TableNames;
     for (const definition of tableDefinitions(names)) {
@@ -52,7 +53,7 @@ describe('Data construct', () => {
   });
 
   it('makes every table on-demand, KMS-encrypted with the stack key and point-in-time recoverable', () => {
-    prod.template.resourceCountIs('AWS::DynamoDB::Table', 6);
+    prod.template.resourceCountIs('AWS::DynamoDB::Table', 7);
     prod.template.allResourcesProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: {

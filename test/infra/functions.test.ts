@@ -26,6 +26,7 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
       'BLOB_STORE',
       'STATE_MACHINE_ARN',
       'RECONCILER_FUNCTION_NAME',
+      'EVENTS_TABLE',
       ...DOMAIN,
     ],
   },
@@ -43,7 +44,7 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
   {
     entry: 'relay',
     of: (stack) => stack.workflow.relay,
-    env: ['APPLICATIONS_TABLE', 'STATE_MACHINE_ARN', ...DOMAIN],
+    env: ['APPLICATIONS_TABLE', 'STATE_MACHINE_ARN', 'EVENT_BUS_NAME', 'EVENTS_TABLE', ...DOMAIN],
   },
   {
     entry: 'reconciler',

@@ -247,7 +247,7 @@ describe('authorization matrix (hand-written from DESIGN.md)', () => {
     expect(allowed.length).toBeGreaterThan(15);
   });
 
-  it('refuses the application-level endpoints to the wrong roles and serves /stats to everyone', async () => {
+  it('refuses the application-level endpoints to the wrong roles and serves /stats to everyone, /events to watchers', async () => {
     for (const who of WHO) {
       const role = ROLE[who];
       const create = await caller(who).post(
@@ -264,8 +264,22 @@ describe('authorization matrix (hand-written from DESIGN.md)', () => {
         judge(await caller(who).post('/queue/claim-next', {}), FORBIDDEN, `claim-next as ${who}`);
       // Public statistics (API.md): every role, the same figures, nothing internal.
       judge(await caller(who).get('/stats'), { status: 200 }, `stats as ${who}`);
+      // Domain events (API.md): operators and auditors only.
+      const watcher = role === 'operator' || role === 'auditor';
+      judge(
+        await caller(who).get('/events?limit=5'),
+        watcher ? { status: 200 } : FORBIDDEN,
+        `events as ${who}`,
+      );
     }
     judge(await api.anonymous().get('/stats'), { status: 200 }, 'stats without a token');
+    judge(await api.anonymous().get('/events'), refused(401, 'UNAUTHORIZED'), 'events without a token');
+    judge(await p.otto.get('/events?limit=0'), refused(400, 'VALIDATION_FAILED'), 'events with limit 0');
+    judge(
+      await p.otto.get('/events?cursor=bm90LWEtY3Vyc29y'),
+      refused(400, 'VALIDATION_FAILED'),
+      'events with a foreign cursor',
+    );
   });
 
   it('refuses mass assignment of fields the server owns', async () => {

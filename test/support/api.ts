@@ -50,6 +50,7 @@ export async function useOwnTables(prefix: string): Promise<void> {
   process.env.COUNTERS_TABLE = names.counters;
   process.env.STATS_TABLE = names.stats;
   process.env.LICENCES_TABLE = names.licences;
+  process.env.EVENTS_TABLE = names.events;
 }
 
 /** Creates a fresh set of tables in the integration project's DynamoDB Local and names them. */
@@ -62,6 +63,7 @@ export async function createOwnTables(prefix: string): Promise<TableNames> {
     counters: `${unique}Counters`,
     stats: `${unique}Stats`,
     licences: `${unique}Licences`,
+    events: `${unique}Events`,
   };
   const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint') });
   await createTablesIfMissing(client, names);

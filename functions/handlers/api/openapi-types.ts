@@ -492,6 +492,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Domain events in the order they were recorded (docs/events.md)
+         * @description `since` (inclusive) filters by `recordedAt`; `cursor` continues after the previous page and is null once the page reached the end. To follow the feed, ask again with `since` a few seconds before the last `recordedAt` seen and skip ids already seen (delivery is at least once).
+         *
+         *     Who: operator, auditor.
+         */
+        get: operations["getEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1379,6 +1401,51 @@ export interface components {
             withdrawal: {
                 reason: string;
             } | null;
+        };
+        /** @description A domain event (docs/events.md), schema version 1. */
+        DomainEvent: {
+            /** @constant */
+            aggregate: "application";
+            amends: string | null;
+            applicationId: string;
+            fromStatus: ("DRAFT" | "END_USER_DOCS" | "SUBMITTED" | "UNDER_REVIEW" | "INFORMATION_REQUESTED" | "PENDING_SIGN_OFF" | "APPROVED" | "DENIED" | "WITHDRAWN" | "ABANDONED" | "APPEALED") | null;
+            id: string;
+            lane: ("EXPEDITED" | "STANDARD" | "ENHANCED") | null;
+            licenceNumber: string | null;
+            /** Format: date-time */
+            occurredAt: string;
+            orgId: string;
+            /** Format: date-time */
+            recordedAt: string;
+            /** @constant */
+            schemaVersion: 1;
+            seq: number;
+            /** @enum {string} */
+            toStatus: "DRAFT" | "END_USER_DOCS" | "SUBMITTED" | "UNDER_REVIEW" | "INFORMATION_REQUESTED" | "PENDING_SIGN_OFF" | "APPROVED" | "DENIED" | "WITHDRAWN" | "ABANDONED" | "APPEALED";
+            /** @enum {string} */
+            type: "create" | "update" | "add-document" | "remove-document" | "complete-details" | "reopen" | "submit" | "screening-cleared" | "screening-matched" | "screening-refused" | "screening-failed" | "claim" | "release" | "reassign" | "request-information" | "respond" | "information-overdue" | "approve" | "deny" | "sign-off" | "withdraw" | "abandon" | "appeal" | "decide-appeal";
+        } | {
+            /** @constant */
+            aggregate: "licence";
+            amends: string | null;
+            applicationId: string;
+            fromStatus: ("ACTIVE" | "SUSPENDED" | "REVOKED" | "SURRENDERED" | "EXHAUSTED" | "EXPIRED" | "SUPERSEDED") | null;
+            id: string;
+            licenceNumber: string;
+            /** Format: date-time */
+            occurredAt: string;
+            openAmendment: string | null;
+            orgId: string;
+            /** Format: date-time */
+            recordedAt: string;
+            /** @constant */
+            schemaVersion: 1;
+            seq: number;
+            supersededBy: string | null;
+            /** @enum {string} */
+            toStatus: "ACTIVE" | "SUSPENDED" | "REVOKED" | "SURRENDERED" | "EXHAUSTED" | "EXPIRED" | "SUPERSEDED";
+            /** @enum {string} */
+            type: "issue" | "record-usage" | "suspend" | "reinstate" | "revoke" | "surrender" | "expire" | "amend" | "supersede";
         };
         Error: {
             error: {
@@ -4338,6 +4405,80 @@ export interface operations {
             };
             /** @description NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description THROTTLED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEvents: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous page: continue after its last event (`since` is then ignored). */
+                cursor?: string;
+                limit?: number;
+                /** @description Only events recorded at or after this instant (inclusive); default: all kept. */
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cursor: string | null;
+                        items: components["schemas"]["DomainEvent"][];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

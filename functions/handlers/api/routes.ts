@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type * as z from 'zod';
 import { createDependencies } from '../../adapters/dependencies.ts';
+import { eventFeedFromEnv } from '../../adapters/event-bus.ts';
 import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
 import { invokeForJson } from '../../adapters/lambda.ts';
 import { DynamoStatsStore } from '../../adapters/stats-store.ts';
@@ -20,6 +21,7 @@ import { readPublicStats } from '../../domain/applications/stats.ts';
 import * as useCases from '../../domain/applications/use-cases.ts';
 import { applicationView } from '../../domain/applications/views.ts';
 import { ForbiddenError, NotFoundError } from '../../domain/errors.ts';
+import { DomainEventSchema, EventsQuerySchema, listEvents } from '../../domain/events.ts';
 import { LICENCE_ACTIONS, LICENCE_TRANSITIONS } from '../../domain/licences/lifecycle.ts';
 import {
   type LicenceActionBody,
@@ -66,6 +68,7 @@ import type { Route, RouteRequest } from './router.ts';
 /** The REST routes of API.md: parse (zod) → one use case → respond. */
 export const deps = createDependencies();
 const workflow = new StepFunctionsWorkflow();
+const events = eventFeedFromEnv();
 const stats = new DynamoStatsStore();
 /** Public figures may be up to this old (API.md: cached ≤ 60 s). */
 const STATS_MAX_AGE_SECONDS = 60;
@@ -498,6 +501,25 @@ export const routes: Route[] = [
           const actor = caller(request);
           validate(ActionBodySchemas.claim, jsonBody(request.event, true));
           return withEtag(200, view(request, await queueUseCases.claimNext(deps, actor, meta(request))));
+        },
+      },
+    },
+  },
+  {
+    pattern: '/events',
+    methods: {
+      GET: {
+        summary: 'Domain events in the order they were recorded (docs/events.md)',
+        description:
+          '`since` (inclusive) filters by `recordedAt`; `cursor` continues after the previous page and is ' +
+          'null once the page reached the end. To follow the feed, ask again with `since` a few seconds ' +
+          'before the last `recordedAt` seen and skip ids already seen (delivery is at least once).',
+        roles: WATCHERS,
+        query: EventsQuerySchema,
+        response: { status: 200, description: 'One page of events.', schema: pageOf(DomainEventSchema) },
+        handle: async (request) => {
+          const query = validate(EventsQuerySchema, request.event.queryStringParameters ?? {}, 'query');
+          return json(200, await listEvents(events, caller(request), query));
         },
       },
     },

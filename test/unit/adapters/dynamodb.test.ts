@@ -15,7 +15,15 @@ import { VersionConflictError } from '#domain/errors.ts';
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const mock = mockClient(documentClient);
 const repository = new DynamoApplicationRepository(
-  { applications: 'A', auditEvents: 'E', idempotency: 'I', counters: 'C', stats: 'S', licences: 'L' },
+  {
+    applications: 'A',
+    auditEvents: 'E',
+    idempotency: 'I',
+    counters: 'C',
+    stats: 'S',
+    licences: 'L',
+    events: 'V',
+  },
   documentClient,
 );
 const actor = { kind: 'user' as const, sub: 'alice', org: 'acme', roles: ['applicant' as const] };

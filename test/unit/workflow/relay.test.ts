@@ -10,6 +10,7 @@ import {
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { localEventLog } from '#adapters/events.ts';
 import { DEFAULT_CONFIG } from '#domain/config.ts';
 import { applicationIn, draftApplication } from '../../support/applications.ts';
 import { itemOf, STATE_MACHINE_ARN, streamRecord, TOKEN } from './support.ts';
@@ -178,6 +179,47 @@ describe('relay', () => {
     sfn.on(SendTaskSuccessCommand).rejects(error());
     expect(await run(statusChange())).toEqual({ batchItemFailures: [] });
     expect(successes()).toHaveLength(1);
+  });
+
+  it('publishes the event of each committed version once, after the workflow; none for a task-token write', async () => {
+    const events = localEventLog();
+    const draft = draftApplication().application;
+    const created = itemOf(draft, {}, 'create');
+    const insert = streamRecord('INSERT', { newItem: created });
+    const token = { token: TOKEN, state: 'Draft', generation: 1 };
+    const tokenStored = streamRecord('MODIFY', {
+      oldItem: created,
+      newItem: itemOf(draft, { pendingTask: token }, 'create'),
+    });
+    const completed = {
+      ...draft,
+      status: 'END_USER_DOCS' as const,
+      version: 2,
+      updatedAt: '2025-06-02T08:05:00.000Z',
+    };
+    const completion = streamRecord('MODIFY', {
+      oldItem: itemOf(draft, { pendingTask: token }, 'create'),
+      newItem: itemOf(completed, {}, 'complete-details'),
+    });
+    expect(await run(insert, tokenStored, completion, insert)).toEqual({ batchItemFailures: [] });
+
+    const mine = (await events.list({ limit: 100 })).items.filter(
+      (event) => event.aggregate === 'application' && event.applicationId === draft.applicationId,
+    );
+    expect(mine.map((event) => [event.id, event.type, event.fromStatus, event.toStatus])).toEqual([
+      [`${draft.applicationId}:1`, 'create', null, 'DRAFT'],
+      [`${draft.applicationId}:2`, 'complete-details', 'DRAFT', 'END_USER_DOCS'],
+    ]);
+    expect(successes().map((input) => input.taskToken)).toEqual([TOKEN]);
+  });
+
+  it('fails a record whose event cannot be published (the workflow part is repeated harmlessly)', async () => {
+    const draft = draftApplication().application;
+    const broken = streamRecord('INSERT', { newItem: { ...itemOf(draft), lastAction: 'not-an-action' } });
+    expect(await run(broken)).toEqual({
+      batchItemFailures: [{ itemIdentifier: broken.dynamodb?.SequenceNumber }],
+    });
+    expect(startInputs()).toHaveLength(1);
   });
 
   it('fails only the record whose relay failed, so the stream retries it', async () => {

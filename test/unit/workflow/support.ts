@@ -11,10 +11,17 @@ export type Item = Application & {
   itemType: 'application';
   generation: number;
   pendingTask?: WorkflowMeta['pendingTask'];
+  /** The action that wrote this version (domain events). */
+  lastAction?: string;
 };
 
-export const itemOf = (application: Application, workflow: Partial<WorkflowMeta> = {}): Item => ({
+export const itemOf = (
+  application: Application,
+  workflow: Partial<WorkflowMeta> = {},
+  lastAction?: string,
+): Item => ({
   ...application,
+  ...(lastAction ? { lastAction } : {}),
   itemType: 'application',
   generation: workflow.generation ?? 1,
   ...(workflow.pendingTask ? { pendingTask: workflow.pendingTask } : {}),

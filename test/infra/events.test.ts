@@ -1,0 +1,75 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_SOURCES } from '#domain/events.ts';
+import {
+  actionsOn,
+  allows,
+  arnOf,
+  grantsOf,
+  grantsOfRole,
+  logicalIdOf,
+  type Synthesized,
+  synthesize,
+} from './support.ts';
+
+/** The domain events bus, its archive, the Events table and who may publish or read them. */
+describe('domain events on AWS', () => {
+  let s: Synthesized;
+  let bus: string;
+  let events: string;
+  beforeAll(() => {
+    s = synthesize();
+    bus = arnOf(s.stack.events.bus);
+    events = arnOf(s.stack.data.events.table);
+  });
+
+  it('has one custom bus, named after the stack, and an archive of both sources', () => {
+    s.template.resourceCountIs('AWS::Events::EventBus', 1);
+    s.template.hasResourceProperties('AWS::Events::EventBus', {
+      Name: `${s.stack.stackName}-domain-events`,
+    });
+    s.template.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: { 'Fn::GetAtt': [logicalIdOf(s.stack.events.bus), 'Arn'] },
+      EventPattern: { source: [EVENT_SOURCES.application, EVENT_SOURCES.licence] },
+      RetentionDays: 400,
+    });
+  });
+
+  it('keeps the Events table with a TTL and the feed index', () => {
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'feed' })],
+    });
+  });
+
+  it('lets the relay put events on this bus only and record them (PutItem only)', () => {
+    const relay = grantsOf(s, s.stack.workflow.relay);
+    expect(actionsOn(relay, bus)).toEqual(['events:PutEvents']);
+    expect(actionsOn(relay, events)).toEqual(['dynamodb:PutItem']);
+    const environment =
+      s.template.findResources('AWS::Lambda::Function')[logicalIdOf(s.stack.workflow.relay)]?.Properties
+        .Environment.Variables;
+    expect(environment.EVENT_BUS_NAME).toEqual({ Ref: logicalIdOf(s.stack.events.bus) });
+  });
+
+  it('lets the API read the feed, never write it or publish', () => {
+    const api = grantsOf(s, s.stack.api.handler);
+    expect(actionsOn(api, events)).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(allows(api, 'dynamodb:Query', `${events}/index/feed`)).toBe(true);
+    expect(allows(api, 'events:PutEvents', bus)).toBe(false);
+  });
+
+  it('lets no one else publish, and no one delete or change recorded events', () => {
+    const roles = Object.keys(s.template.findResources('AWS::IAM::Role'));
+    const publishers = roles.filter((role) =>
+      allows(grantsOfRole(s.template, role), 'events:PutEvents', bus),
+    );
+    expect(publishers).toEqual([logicalIdOf(s.stack.workflow.relay.role ?? s.stack.workflow.relay)]);
+    for (const role of roles) {
+      for (const action of ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']) {
+        expect(allows(grantsOfRole(s.template, role), action, events), `${role} ${action}`).toBe(false);
+      }
+    }
+  });
+});
