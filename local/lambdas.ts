@@ -17,6 +17,7 @@ export const LOCAL_FUNCTION_NAMES = {
   relay: 'licence-relay',
   reconciler: 'licence-reconciler',
   stats: 'licence-stats',
+  checkpoint: 'licence-checkpoint',
 } as const;
 
 export const localFunctionArn = (name: string): string => `${ARN_PREFIX}:${name}`;

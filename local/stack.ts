@@ -22,8 +22,9 @@ import { startStreamPoller } from './stream-poller.ts';
 
 /**
  * The whole system on one machine: DynamoDB Local, the API server and (with the workflow) the
- * local Step Functions endpoint running the real ASL, the stream poller feeding the relay, and the
- * reconciler at start-up and every minute. The real handlers run unchanged; the AWS SDK clients
+ * local Step Functions endpoint running the real ASL, the stream poller feeding the relay, the
+ * reconciler at start-up and every minute, and the audit checkpoint writer every 5 minutes of the
+ * shared clock. The real handlers run unchanged; the AWS SDK clients
  * reach the local endpoints through AWS_ENDPOINT_URL_* variables, set here before the handlers load
  * (so one process serves one stack configuration: a restart must reuse the same ports and tables).
  */
@@ -72,6 +73,8 @@ export function scaledClockRefusal(
 export const STATE_MACHINE_NAME = 'licence-lifecycle';
 const ASL_PATH = new URL('../statemachines/licence-lifecycle.asl.json', import.meta.url);
 const RECONCILE_EVERY_MS = 60_000;
+/** As the scheduled checkpoint Lambda on AWS. */
+export const CHECKPOINT_EVERY_MS = 5 * 60_000;
 const logger = new Logger({ serviceName: 'local-stack' });
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -106,6 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await createTablesIfMissing(new DynamoDBClient({ endpoint }), tableNamesFromEnv());
 
     await startStatsConsumer(options, stoppers);
+    await startCheckpointTimer(stoppers);
 
     let sfnEndpoint: string | undefined;
     if (options.workflow ?? true) {
@@ -161,6 +165,37 @@ async function startStatsConsumer(options: LocalStackOptions, stoppers: Array<()
   await readApplicationsStream(options, stoppers, 'stats-checkpoints', (event) =>
     stats.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.stats)),
   );
+}
+
+/**
+ * The checkpoint writer every `CHECKPOINT_EVERY_MS` of the shared clock (so `advanceBy` and
+ * `LOCAL_TIME_SCALE` move it too); the next run is armed when one ends, so runs never overlap and
+ * a clock moved by days writes one checkpoint, not one per 5 minutes skipped.
+ */
+async function startCheckpointTimer(stoppers: Array<() => Promise<void>>): Promise<void> {
+  const checkpoint = await import('../functions/handlers/checkpoint.ts');
+  let running: Promise<void> = Promise.resolve();
+  let cancel = () => {};
+  let stopped = false;
+  const run = async () => {
+    try {
+      await observed(LOCAL_FUNCTION_NAMES.checkpoint, () => checkpoint.handler());
+    } catch (error) {
+      logger.error('the checkpoint writer failed', { error });
+    }
+  };
+  const arm = () => {
+    if (stopped) return;
+    cancel = clock.schedule(new Date(clock.now().getTime() + CHECKPOINT_EVERY_MS), () => {
+      running = running.then(run).then(arm);
+    });
+  };
+  arm();
+  stoppers.push(async () => {
+    stopped = true;
+    cancel();
+    await running;
+  });
 }
 
 /** One reader of the applications stream, with its own checkpoint directory. */

@@ -36,6 +36,8 @@ import {
 import { config as defaultConfig } from './config.ts';
 import { isTransactionConflict, licenceWrites } from './licences.ts';
 import {
+  ANCHOR_PENDING,
+  ANCHOR_PENDING_ATTRIBUTE,
   GSI,
   type TableNames,
   tableNamesFromEnv,
@@ -67,6 +69,7 @@ export function toStoredApplication(item: Record<string, unknown>): StoredApplic
     approvedEndUser,
     approvedAt,
     lastAction,
+    anchorPending,
     ...domain
   } = item;
   return {
@@ -155,6 +158,7 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
                 itemType: ITEM_TYPE,
                 generation: 1,
                 [WORKFLOW_OPEN_ATTRIBUTE]: WORKFLOW_OPEN,
+                [ANCHOR_PENDING_ATTRIBUTE]: ANCHOR_PENDING,
               },
               ConditionExpression: 'attribute_not_exists(applicationId)',
             },
@@ -202,6 +206,8 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
       ...entry,
       ...approvalKeys(application),
       ...watched,
+      // Every change appends an audit event: its new head waits for the next checkpoint.
+      [ANCHOR_PENDING_ATTRIBUTE]: ANCHOR_PENDING,
     };
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': expectedVersion };

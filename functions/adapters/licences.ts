@@ -22,13 +22,19 @@ import { decodeCursor, documentClient, encodeCursor, isConditionalFailure } from
 export const isTransactionConflict = (error: TransactionCanceledException): boolean =>
   (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
 
-import { LICENCE_GSI, type TableNames, tableNamesFromEnv } from './table-definitions.ts';
+import {
+  ANCHOR_PENDING,
+  ANCHOR_PENDING_ATTRIBUTE,
+  LICENCE_GSI,
+  type TableNames,
+  tableNamesFromEnv,
+} from './table-definitions.ts';
 
 /**
  * The Licences table: PK `licenceNumber`, SK `LICENCE` for the licence, `USAGE#<usageId>` for each
  * usage record and `DECLARATION#<ref>` marking a customs declaration as used (so it counts once).
- * The licence item carries `lastAction` (for domain events) and, while not ended, `expiryQueue`
- * (the sparse expiry index). Audit events live in the audit table under `licence#<number>`.
+ * The licence item carries `lastAction` (for domain events), `anchorPending` until a checkpoint
+ * covers its audit head, and, while not ended, `expiryQueue` (the sparse expiry index). Audit events live in the audit table under `licence#<number>`.
  */
 const LICENCE_SK = 'LICENCE';
 const usageSk = (usageId: string) => `USAGE#${usageId}`;
@@ -42,11 +48,13 @@ export function licenceItem(licence: LicenceRecord, lastAction: string): Record<
     sk: LICENCE_SK,
     lastAction,
     ...(isEnded(licence.status) ? {} : { expiryQueue: PENDING_EXPIRY }),
+    // Every licence write appends an audit event: its new head waits for the next checkpoint.
+    [ANCHOR_PENDING_ATTRIBUTE]: ANCHOR_PENDING,
   };
 }
 
 export function toLicence(item: Record<string, unknown>): LicenceRecord {
-  const { sk, lastAction, expiryQueue, ...licence } = item;
+  const { sk, lastAction, expiryQueue, anchorPending, ...licence } = item;
   return LicenceRecordSchema.parse(licence);
 }
 

@@ -31,6 +31,14 @@ export const WORKFLOW_OPEN = 'open';
 /** Attribute set on an application while the reconciler must watch it (sparse index `openApplications`). */
 export const WORKFLOW_OPEN_ATTRIBUTE = 'workflowOpen';
 
+/** Value of `ANCHOR_PENDING_ATTRIBUTE` on the items whose audit head no checkpoint has covered yet. */
+export const ANCHOR_PENDING = 'pending';
+/**
+ * Set on an application or licence item in the same write that appends an audit event; removed by
+ * the checkpoint writer once a stored checkpoint covers that head (sparse index `anchorPending`).
+ */
+export const ANCHOR_PENDING_ATTRIBUTE = 'anchorPending';
+
 export const GSI = {
   /*
    * The listings project only what their filters read (status, submission); the lister reads each
@@ -83,6 +91,16 @@ export const GSI = {
     sortKey: 'approvedAt',
     keysOnly: true,
   },
+  /**
+   * Sparse: applications whose audit head no checkpoint has covered yet, so the checkpoint writer
+   * finds them without a scan. Keys only: the writer reads each head by key.
+   */
+  anchorPending: {
+    name: 'anchorPending',
+    partitionKey: ANCHOR_PENDING_ATTRIBUTE,
+    sortKey: 'applicationId',
+    keysOnly: true,
+  },
 } as const satisfies Record<string, IndexDefinition>;
 
 /** Indexes of the Licences table (licence items only: usage items carry none of their keys). */
@@ -93,7 +111,14 @@ export const LICENCE_GSI = {
   byStatus: { name: 'byStatus', partitionKey: 'status', sortKey: 'issuedAt' },
   /** Sparse: only licences not yet ended carry `expiryQueue`, sorted by `validTo` (expiry safety net). */
   byExpiry: { name: 'byExpiry', partitionKey: 'expiryQueue', sortKey: 'validTo', include: ['status'] },
-} as const;
+  /** Sparse: licences whose audit head no checkpoint has covered yet (as `GSI.anchorPending`). */
+  anchorPending: {
+    name: 'anchorPending',
+    partitionKey: ANCHOR_PENDING_ATTRIBUTE,
+    sortKey: 'licenceNumber',
+    keysOnly: true,
+  },
+} as const satisfies Record<string, IndexDefinition>;
 
 /** The Events table's feed: one partition per month of `recordedAt`, sorted by `<recordedAt>#<id>`. */
 export const EVENTS_FEED_INDEX = { name: 'feed', partitionKey: 'feedMonth', sortKey: 'position' } as const;
@@ -171,6 +196,7 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         string(WORKFLOW_OPEN_ATTRIBUTE),
         string('approvedEndUser'),
         string('approvedAt'),
+        string(ANCHOR_PENDING_ATTRIBUTE),
       ],
       GlobalSecondaryIndexes: Object.values(GSI).map(gsi),
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
@@ -217,12 +243,9 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         string('issuedAt'),
         string('expiryQueue'),
         string('validTo'),
+        string(ANCHOR_PENDING_ATTRIBUTE),
       ],
-      GlobalSecondaryIndexes: [
-        gsi(LICENCE_GSI.byHolder),
-        gsi(LICENCE_GSI.byStatus),
-        gsi(LICENCE_GSI.byExpiry),
-      ],
+      GlobalSecondaryIndexes: Object.values(LICENCE_GSI).map(gsi),
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     },
     {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readyToSubmit, SUBMIT_BODY } from '../support/api.ts';
-import { completion, statusReached, useWorkflowStack, waitingIn } from '../support/stack.ts';
+import { readyToSubmit } from '../support/api.ts';
+import { approvedByRita, useWorkflowStack } from '../support/stack.ts';
 
 /**
  * Amendments through HTTP on the full local stack: a licence is issued, the holder varies it, the
@@ -8,21 +8,8 @@ import { completion, statusReached, useWorkflowStack, waitingIn } from '../suppo
  * old licence with the used amounts carried over.
  */
 const e2e = useWorkflowStack('wfAmendments');
-const APPROVE = { validityMonths: 12, conditions: [] };
-
-/** Submits (documents uploaded or referenced), waits for review, rita claims and approves. */
-async function approvedByRita(id: string) {
-  const { alice, rita, otto } = e2e.people;
-  expect((await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
-  await statusReached(e2e.people.audrey, id, 'UNDER_REVIEW');
-  await waitingIn(otto, id, 'UnderReview');
-  expect((await rita.post(`/applications/${id}/actions/claim`)).status).toBe(200);
-  expect((await rita.post(`/applications/${id}/actions/approve`, APPROVE)).body.status).toBe('APPROVED');
-  return completion(e2e.people, id, 'APPROVED');
-}
-
 async function activeLicence(): Promise<string> {
-  const done = await approvedByRita(await readyToSubmit(e2e.people.alice));
+  const done = await approvedByRita(e2e.people, await readyToSubmit(e2e.people.alice));
   const licence = done.application.licence as { licenceNumber: string };
   return licence.licenceNumber;
 }
@@ -56,7 +43,7 @@ describe('workflow: amendments', () => {
         .status,
     ).toBe(200);
     expect((await alice.post(`/applications/${id}/actions/complete-details`)).status).toBe(200);
-    const done = await approvedByRita(id);
+    const done = await approvedByRita(e2e.people, id);
     expect(done.application).toMatchObject({
       amends: number,
       lane: { name: 'EXPEDITED', reason: `variation of licence ${number}` },

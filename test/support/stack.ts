@@ -267,3 +267,19 @@ export async function completion(people: Personas, id: string, status: string): 
   const audit = await people.audrey.get(`/applications/${id}/audit`);
   return { application, execution, states: await statesVisited(people.otto, id), audit: audit.body.items };
 }
+
+const APPROVE_FOR_A_YEAR = { validityMonths: 12, conditions: [] };
+
+/** Submits (documents uploaded or referenced), waits for review, rita claims and approves. */
+export async function approvedByRita(people: Personas, id: string): Promise<Completion> {
+  const { alice, rita, otto, audrey } = people;
+  const submitted = await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
+  if (submitted.status !== 200) throw new Error(`submit answered ${submitted.status}`);
+  await statusReached(audrey, id, 'UNDER_REVIEW');
+  await waitingIn(otto, id, 'UnderReview');
+  const claimed = await rita.post(`/applications/${id}/actions/claim`);
+  if (claimed.status !== 200) throw new Error(`claim answered ${claimed.status}`);
+  const approved = await rita.post(`/applications/${id}/actions/approve`, APPROVE_FOR_A_YEAR);
+  if (approved.body.status !== 'APPROVED') throw new Error(`approve answered ${approved.status}`);
+  return completion(people, id, 'APPROVED');
+}
