@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
@@ -155,6 +155,35 @@ describe('domain events', () => {
     const [heading, first] = table.stdout.split('\n');
     expect(heading).toMatch(/^RECORDED\s+TYPE\s+STATUS\s+ID\s+ORG$/);
     expect(first).toContain(all[0]?.id);
+  });
+
+  it('`npm run ops -- events --follow --json` prints new events as they are recorded', async () => {
+    const follower = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/ops.ts', 'events', '--follow', '--json'],
+      {
+        env: process.env,
+      },
+    );
+    let output = '';
+    follower.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    try {
+      // Once the file's events are printed, a new application's first event must follow.
+      await eventually(async () => (output.includes('"schemaVersion":1') ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+      const created = await e2e.people.alice.post('/applications', {});
+      const id: string = created.body.applicationId;
+      const line = await eventually(
+        async () => output.split('\n').find((candidate) => candidate.includes(`"id":"${id}:1"`)),
+        { timeoutMs: 30_000, what: `the create event of ${id} on the follower's output` },
+      );
+      expect(JSON.parse(line)).toMatchObject({ type: 'create', applicationId: id, toStatus: 'DRAFT' });
+    } finally {
+      follower.kill();
+    }
   });
 });
 
