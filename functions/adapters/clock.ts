@@ -33,6 +33,15 @@ export class ScaledClock implements Clock {
     return new Date(this.realStart + (Date.now() - this.realStart) * this.scale + this.offsetMs);
   }
 
+  /**
+   * Sets local time back to `at` before anything is scheduled (the demo seed starts weeks in the
+   * past and advances to now); once a timer is armed only `advanceBy` may move the clock.
+   */
+  startAt(at: Date): void {
+    if (this.timers.size > 0) throw new Error('the clock can be set only before anything is scheduled');
+    this.offsetMs += at.getTime() - this.now().getTime();
+  }
+
   /** Moves local time forward; due timers fire. */
   advanceBy(ms: number): void {
     if (ms < 0) throw new RangeError('the clock only moves forward');
