@@ -18,6 +18,8 @@ export const LOCAL_FUNCTION_NAMES = {
   reconciler: 'licence-reconciler',
   stats: 'licence-stats',
   checkpoint: 'licence-checkpoint',
+  licenceStream: 'licence-licence-stream',
+  licenceExpiry: 'licence-licence-expiry',
 } as const;
 
 export const localFunctionArn = (name: string): string => `${ARN_PREFIX}:${name}`;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { clock } from '../functions/adapters/clock.ts';
+import { localExpirySchedules } from '../functions/adapters/local-expiry-schedules.ts';
 import { tableNamesFromEnv } from '../functions/adapters/table-definitions.ts';
 import { startApiServer } from './api-server.ts';
 import { CONSOLE_PATHS, CONSOLE_PREFIXES, withConsole } from './console.ts';
@@ -25,6 +26,9 @@ import { startStreamPoller } from './stream-poller.ts';
  * local Step Functions endpoint running the real ASL, the stream poller feeding the relay, the
  * reconciler at start-up and every minute, and the audit checkpoint writer every 5 minutes of the
  * shared clock. The real handlers run unchanged; the AWS SDK clients
+ * local Step Functions endpoint running the real ASL, the stream poller feeding the relay, and the
+ * reconciler at start-up and every minute; always the stats consumer, and the Licences stream's
+ * consumer with the local expiry scheduler on the shared clock. The real handlers run unchanged; the AWS SDK clients
  * reach the local endpoints through AWS_ENDPOINT_URL_* variables, set here before the handlers load
  * (so one process serves one stack configuration: a restart must reuse the same ports and tables).
  */
@@ -110,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     await startStatsConsumer(options, stoppers);
     await startCheckpointTimer(stoppers);
+    await startLicenceStream(options, stoppers);
 
     let sfnEndpoint: string | undefined;
     if (options.workflow ?? true) {
@@ -162,7 +167,7 @@ function setTableNames(prefix: string): void {
  */
 async function startStatsConsumer(options: LocalStackOptions, stoppers: Array<() => Promise<void>>) {
   const stats = await import('../functions/handlers/stats.ts');
-  await readApplicationsStream(options, stoppers, 'stats-checkpoints', (event) =>
+  await readStream(options, stoppers, 'applications', 'stats-checkpoints', (event) =>
     stats.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.stats)),
   );
 }
@@ -198,14 +203,37 @@ async function startCheckpointTimer(stoppers: Array<() => Promise<void>>): Promi
   });
 }
 
-/** One reader of the applications stream, with its own checkpoint directory. */
-async function readApplicationsStream(
+/**
+ * The Licences stream's consumer and the local scheduler it keeps the expiry schedules in, firing
+ * the expiry function on the shared clock; the schedules are kept under `dataDir` unless in memory.
+ */
+async function startLicenceStream(options: LocalStackOptions, stoppers: Array<() => Promise<void>>) {
+  const [consumer, expiry] = await Promise.all([
+    import('../functions/handlers/licence-stream.ts'),
+    import('../functions/handlers/licence-expiry.ts'),
+  ]);
+  const { licenceStream, licenceExpiry } = LOCAL_FUNCTION_NAMES;
+  await localExpirySchedules.start({
+    fire: async (licenceNumber) => {
+      await observed(licenceExpiry, () => expiry.handler({ licenceNumber }, lambdaContext(licenceExpiry)));
+    },
+    file: options.inMemory ? undefined : join(options.dataDir, 'expiry-schedules.json'),
+  });
+  stoppers.push(() => localExpirySchedules.stop());
+  await readStream(options, stoppers, 'licences', 'licence-stream-checkpoints', (event) =>
+    observed(licenceStream, () => consumer.handler(event, lambdaContext(licenceStream))),
+  );
+}
+
+/** One reader of a table's stream, with its own checkpoint directory. */
+async function readStream(
   options: LocalStackOptions,
   stoppers: Array<() => Promise<void>>,
+  table: 'applications' | 'licences',
   checkpoints: string,
   consume: Parameters<typeof startStreamPoller>[0]['relay'],
 ): Promise<void> {
-  const tableName = tableNamesFromEnv().applications;
+  const tableName = tableNamesFromEnv()[table];
   const poller = await startStreamPoller({
     tableName,
     relay: consume,
@@ -244,7 +272,7 @@ async function startWorkflow(
     import('../functions/handlers/relay.ts'),
     import('../functions/handlers/reconciler.ts'),
   ]);
-  await readApplicationsStream(options, stoppers, 'stream-checkpoints', (event) =>
+  await readStream(options, stoppers, 'applications', 'stream-checkpoints', (event) =>
     observed(LOCAL_FUNCTION_NAMES.relay, () =>
       relay.handler(event, lambdaContext(LOCAL_FUNCTION_NAMES.relay)),
     ),

@@ -164,6 +164,16 @@ export interface LicenceRepository {
   dueForExpiry(at: string, limit: number): Promise<string[]>;
 }
 
+/**
+ * One expiry timer per licence, named after its number (EventBridge Scheduler on AWS, a scheduler
+ * on the shared clock locally). Both calls are idempotent: `schedule` creates or replaces the
+ * licence's timer, `cancel` of a timer that is gone (fired, never made) does nothing.
+ */
+export interface ExpirySchedules {
+  schedule(licenceNumber: string, at: Date): Promise<void>;
+  cancel(licenceNumber: string): Promise<void>;
+}
+
 /** One stored, signed checkpoint: the compact JWS and the leaves it was built over (in tree order). */
 export interface StoredCheckpoint {
   number: number;

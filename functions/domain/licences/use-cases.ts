@@ -26,7 +26,6 @@ const CONTENDED_ATTEMPTS = 60;
 const CONTENDED_BACKOFF_MS = 5;
 
 const APPROVAL: Actor = { kind: 'system', sub: 'system:approval' };
-const EXPIRY: Actor = { kind: 'system', sub: 'system:licence-expiry' };
 
 async function signed(deps: Dependencies, licence: LicenceRecord): Promise<LicenceRecord> {
   return { ...licence, signed: await deps.signer.sign(signedPayload(licence, deps.now()), LICENCE_JWS_TYPE) };
@@ -228,9 +227,18 @@ export async function amendLicence(
   });
 }
 
+/** Who expires a licence: its timer, or the reconciler when the timer was lost (shown in the audit trail). */
+export type LicenceExpirer = 'licence-expiry' | 'reconciler';
+
 /** The expiry timer (and the reconciler's safety net): a no-op for an ended licence or before validTo. */
-export async function expireLicence(deps: Dependencies, licenceNumber: string, requestId: string) {
-  const result = await change(deps, EXPIRY, licenceNumber, 'expire', async () => ({}), { requestId });
+export async function expireLicence(
+  deps: Dependencies,
+  licenceNumber: string,
+  requestId: string,
+  by: LicenceExpirer = 'licence-expiry',
+) {
+  const actor: Actor = { kind: 'system', sub: `system:${by}` };
+  const result = await change(deps, actor, licenceNumber, 'expire', async () => ({}), { requestId });
   return { status: result.licence.status, changed: result.event !== null, wakeAt: result.wakeAt };
 }
 

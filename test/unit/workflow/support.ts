@@ -29,13 +29,14 @@ export const itemOf = (
 
 let sequence = 0;
 
+/** A stream record of an application item, or of a Licences table item (keyed by licenceNumber and sk). */
 export function streamRecord(
   eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
-  images: { oldItem?: Item; newItem?: Item },
+  images: { oldItem?: Item | Record<string, unknown>; newItem?: Item | Record<string, unknown> },
 ): DynamoDBRecord {
   sequence += 1;
-  const key = images.newItem ?? images.oldItem;
-  const image = (item: Item | undefined) =>
+  const key: Record<string, unknown> = images.newItem ?? images.oldItem ?? {};
+  const image = (item: Record<string, unknown> | undefined) =>
     item
       ? (marshall(item, { removeUndefinedValues: true }) as NonNullable<
           DynamoDBRecord['dynamodb']
@@ -51,7 +52,11 @@ export function streamRecord(
       'arn:aws:dynamodb:us-east-1:000000000000:table/Applications/stream/2025-06-01T00:00:00.000',
     dynamodb: {
       ApproximateCreationDateTime: 1_748_736_000,
-      Keys: { applicationId: { S: key?.applicationId ?? 'missing' } },
+      Keys: image(
+        'licenceNumber' in key
+          ? { licenceNumber: key.licenceNumber, sk: key.sk }
+          : { applicationId: key.applicationId ?? 'missing' },
+      ),
       ...(images.newItem && { NewImage: image(images.newItem) }),
       ...(images.oldItem && { OldImage: image(images.oldItem) }),
       SequenceNumber: String(sequence).padStart(21, '0'),
