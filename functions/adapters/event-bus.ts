@@ -73,7 +73,8 @@ export function eventPublisherFromEnv(env: NodeJS.ProcessEnv = process.env): Eve
   const busName = env.EVENT_BUS_NAME;
   if (busName)
     return new RecordingPublisher(new DynamoEventFeed(() => clock.now()), new EventBridgePublisher(busName));
-  if (deployed(env)) throw new Error('EVENT_BUS_NAME is not set for this function');
+  if (deployed(env))
+    throw new Error('EVENT_BUS_NAME is not set for this function (bind it with DomainEvents.bindPublisher)');
   return localEventLog(env);
 }
 

@@ -4,18 +4,22 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { clock } from '../adapters/clock.ts';
+import { eventPublisherFromEnv } from '../adapters/event-bus.ts';
 import { expirySchedulesFromEnv } from '../adapters/expiry-schedules.ts';
 import { logger } from '../adapters/observability.ts';
+import type { EventPublisher } from '../domain/events.ts';
 import { isEnded } from '../domain/licences/lifecycle.ts';
 import { LicenceStatusSchema } from '../domain/licences/schemas.ts';
 import type { ExpirySchedules } from '../domain/ports.ts';
 import { isoDateTime } from '../domain/schemas.ts';
+import { publishChange } from './domain-events.ts';
 
 /**
  * The one consumer of the Licences stream (NEW_AND_OLD_IMAGES). Each committed change of a licence
  * item (usage and declaration items are skipped) goes through every reaction in turn; each is
- * idempotent, since a record may be delivered more than once. A failed record fails alone
- * (partial batch response) and is retried by the stream.
+ * idempotent, since a record may be delivered more than once. After them the record's domain
+ * event (if the licence's version increased) is published: this consumer is the licences' event
+ * publisher too. A failed record fails alone (partial batch response) and is retried by the stream.
  */
 const LicenceImage = z.object({
   licenceNumber: z.string(),
@@ -81,9 +85,16 @@ export async function consumeLicenceRecord(deps: LicenceStreamDependencies, reco
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 const deps: LicenceStreamDependencies = { schedules: expirySchedulesFromEnv(() => clock.now()) };
+const events: EventPublisher = eventPublisherFromEnv();
+
+/** The reactions first, then the event; a retry repeats both harmlessly (the event id dedupes). */
+async function consumeAndPublish(record: DynamoDBRecord): Promise<void> {
+  await consumeLicenceRecord(deps, record);
+  await publishChange(events, 'licence', record, clock.now());
+}
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
-  processPartialResponse(event, (record: DynamoDBRecord) => consumeLicenceRecord(deps, record), processor, {
+  processPartialResponse(event, consumeAndPublish, processor, {
     context,
     processInParallel: false,
     throwOnFullBatchFailure: false,

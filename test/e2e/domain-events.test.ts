@@ -86,6 +86,23 @@ async function approvedOnAppeal(): Promise<string> {
   return id;
 }
 
+/** Submits, waits for review, rita claims and approves; with `complete`, the details are completed first. */
+async function approvedByRita(id: string, fresh = true): Promise<Completion> {
+  const { alice, rita, otto, audrey } = e2e.people;
+  if (!fresh) expect((await alice.post(`/applications/${id}/actions/complete-details`)).status).toBe(200);
+  expect((await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
+  await statusReached(audrey, id, 'UNDER_REVIEW');
+  await waitingIn(otto, id, 'UnderReview');
+  expect((await rita.post(`/applications/${id}/actions/claim`)).status).toBe(200);
+  expect((await rita.post(`/applications/${id}/actions/approve`, APPROVE)).body.status).toBe('APPROVED');
+  return completion(e2e.people, id, 'APPROVED');
+}
+
+async function activeLicence(): Promise<string> {
+  const done = await approvedByRita(await readyToSubmit(e2e.people.alice));
+  return (done.application.licence as { licenceNumber: string }).licenceNumber;
+}
+
 describe('domain events', () => {
   it('deny → appeal → overturned → approve → amend → withdraw: the audit trail as ordered events, once each', async () => {
     const { alice, audrey } = e2e.people;
@@ -139,6 +156,80 @@ describe('domain events', () => {
     expect(since.every((event) => event.recordedAt >= (appeal?.recordedAt ?? ''))).toBe(true);
 
     expect((await alice.get('/events')).status).toBe(403);
+  });
+
+  it('licences: issue → usage (holder, customs) → suspend → reinstate → revoke; amend → supersede + issue', async () => {
+    const { alice, sam, sue, audrey } = e2e.people;
+    const cora = await e2e.stack.as('cora', 'authority', ['customs']);
+    const [number, varied] = await Promise.all([activeLicence(), activeLicence()]);
+    const validFrom: string = (await alice.get(`/licences/${number}`)).body.validFrom;
+    const usage = (usageId: string) => ({
+      usageId,
+      shippedAt: validFrom,
+      declarationRef: `DECL-${usageId}`,
+      items: [{ goodsIndex: 0, quantityKg: 1, valueUsd: 10 }],
+    });
+    expect((await alice.post(`/licences/${number}/actions/record-usage`, usage('u-1'))).status).toBe(200);
+    expect((await cora.post(`/licences/${number}/actions/record-usage`, usage('u-2'))).status).toBe(200);
+    const reasons = { reasons: ['BREACH_OF_CONDITIONS'] };
+    expect((await sam.post(`/licences/${number}/actions/suspend`, reasons)).body.status).toBe('SUSPENDED');
+    expect((await sue.post(`/licences/${number}/actions/reinstate`, {})).body.status).toBe('ACTIVE');
+    expect((await sam.post(`/licences/${number}/actions/revoke`, reasons)).body.status).toBe('REVOKED');
+
+    const amended = await alice.post(`/licences/${varied}/actions/amend`, {});
+    expect(amended.status).toBe(201);
+    const done = await approvedByRita(amended.body.applicationId, false);
+    const issued = (done.application.licence as { licenceNumber: string }).licenceNumber;
+
+    const licenceEvents = async (licenceNumber: string, count: number) =>
+      eventually(
+        async () => {
+          const mine = (await feed()).filter(
+            (event) => event.aggregate === 'licence' && event.licenceNumber === licenceNumber,
+          );
+          return mine.length >= count ? mine : undefined;
+        },
+        { what: `${count} events of licence ${licenceNumber}` },
+      );
+    const trail = async (licenceNumber: string) =>
+      (await audrey.get(`/licences/${licenceNumber}/audit`)).body.items as Completion['audit'];
+
+    const revokedTrail = await trail(number);
+    const revoked = await licenceEvents(number, revokedTrail.length);
+    expect(revoked.map(shape)).toEqual(auditShape(revokedTrail));
+    expect(revoked.map((event) => event.type)).toEqual([
+      'issue',
+      'record-usage',
+      'record-usage',
+      'suspend',
+      'reinstate',
+      'revoke',
+    ]);
+    expect(revoked.map((event) => event.id)).toEqual(
+      revoked.map((event) => `licence#${number}:${event.seq}`),
+    );
+
+    const superseded = await licenceEvents(varied, 3);
+    expect(superseded.map(shape)).toEqual([
+      [1, 'issue', null, 'ACTIVE'],
+      [2, 'amend', 'ACTIVE', 'ACTIVE'],
+      [3, 'supersede', 'ACTIVE', 'SUPERSEDED'],
+    ]);
+    expect(superseded[1]).toMatchObject({ openAmendment: amended.body.applicationId });
+    expect(superseded[2]).toMatchObject({ supersededBy: issued });
+    expect(await licenceEvents(issued, 1)).toEqual([
+      expect.objectContaining({
+        type: 'issue',
+        toStatus: 'ACTIVE',
+        amends: varied,
+        applicationId: amended.body.applicationId,
+      }),
+    ]);
+
+    const file = await readEventFile(join(process.env.LOCAL_DATA_DIR ?? '', 'events.ndjson'));
+    expect(file.filter((event) => event.aggregate === 'licence' && event.licenceNumber === number)).toEqual(
+      revoked,
+    );
   });
 
   it('`npm run ops -- events` prints the file: a table, or one JSON event a line', async () => {

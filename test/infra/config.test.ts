@@ -17,7 +17,6 @@ describe('configFromContext', () => {
       licenceNumberPrefix: 'EXL',
       authorityTimeZone: 'UTC',
       signOffThresholdUsd: 1_000_000,
-      checkpointRetentionDays: 2557,
     });
     expect(removalPolicyFor(config)).toBe(RemovalPolicy.RETAIN);
     expect(stackNameFor(config.stage)).toBe('LicenceWorkflow-prod');
@@ -40,7 +39,6 @@ describe('configFromContext', () => {
       licenceNumberPrefix: 'REL',
       authorityTimeZone: 'Asia/Shanghai',
       signOffThresholdUsd: '250000',
-      checkpointRetentionDays: '3650',
     });
 
     expect(config).toMatchObject({
@@ -50,7 +48,6 @@ describe('configFromContext', () => {
       licenceNumberPrefix: 'REL',
       authorityTimeZone: 'Asia/Shanghai',
       signOffThresholdUsd: 250_000,
-      checkpointRetentionDays: 3650,
     });
   });
 
@@ -61,7 +58,5 @@ describe('configFromContext', () => {
     expect(() => configOf({ authorityTimeZone: 'Mars/Olympus' })).toThrow(/authorityTimeZone/);
     expect(() => configOf({ signOffThresholdUsd: '-5' })).toThrow(/signOffThresholdUsd/);
     expect(() => configOf({ licenceNumberPrefix: 'exl-' })).toThrow(/licenceNumberPrefix/);
-    for (const days of ['0', '1.5', '36501', 'forever'])
-      expect(() => configOf({ checkpointRetentionDays: days }), days).toThrow(/checkpointRetentionDays/);
   });
 });

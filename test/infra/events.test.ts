@@ -1,4 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_SOURCES } from '#domain/events.ts';
 import {
@@ -60,12 +62,33 @@ describe('domain events on AWS', () => {
     expect(allows(api, 'events:PutEvents', bus)).toBe(false);
   });
 
-  it('lets no one else publish, and no one delete or change recorded events', () => {
+  it('lets only stream consumers publish, every Licences stream consumer does, and no one deletes or changes recorded events', () => {
     const roles = Object.keys(s.template.findResources('AWS::IAM::Role'));
     const publishers = roles.filter((role) =>
       allows(grantsOfRole(s.template, role), 'events:PutEvents', bus),
     );
-    expect(publishers).toEqual([logicalIdOf(s.stack.workflow.relay.role ?? s.stack.workflow.relay)]);
+    const functions = s.template.findResources('AWS::Lambda::Function');
+    const roleOf = (fn: string) =>
+      flattenCfnReference(functions[fn]?.Properties.Role).replace(/^<|\.Arn>$/g, '');
+    const mappings = Object.values(s.template.findResources('AWS::Lambda::EventSourceMapping'));
+    const readers = (table: IConstruct) =>
+      mappings
+        .filter(
+          (mapping) =>
+            flattenCfnReference(mapping.Properties.EventSourceArn) === `<${logicalIdOf(table)}.StreamArn>`,
+        )
+        .map((mapping) => flattenCfnReference(mapping.Properties.FunctionName).replace(/^<|>$/g, ''));
+    const consumerRoles = [
+      ...readers(s.stack.data.applications.table),
+      ...readers(s.stack.data.licences.table),
+    ].map(roleOf);
+    expect(publishers).toContain(logicalIdOf(s.stack.workflow.relay.role ?? s.stack.workflow.relay));
+    for (const publisher of publishers) expect(consumerRoles, publisher).toContain(publisher);
+    // The licences' events come from their stream's consumer: bind it with stack.events.bindPublisher(fn).
+    for (const fn of readers(s.stack.data.licences.table)) {
+      expect(publishers, `${fn} reads the Licences stream but cannot publish`).toContain(roleOf(fn));
+      expect(functions[fn]?.Properties.Environment.Variables.EVENT_BUS_NAME, fn).toBeDefined();
+    }
     for (const role of roles) {
       for (const action of ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']) {
         expect(allows(grantsOfRole(s.template, role), action, events), `${role} ${action}`).toBe(false);
