@@ -17,9 +17,19 @@ export interface StackConfig {
   licenceNumberPrefix: string;
   authorityTimeZone: string;
   signOffThresholdUsd: number;
+  /**
+   * How long each audit checkpoint stays locked in the Object Lock bucket: compliance mode for this
+   * many days in production (no one, not even the account root, can delete or shorten it);
+   * a throw-away stack uses governance mode for one day regardless.
+   */
+  checkpointRetentionDays: number;
 }
 
 export const DEFAULT_STAGE = 'prod';
+/** Seven years: the default retention of audit checkpoints in production. */
+export const DEFAULT_CHECKPOINT_RETENTION_DAYS = 2557;
+/** S3 Object Lock accepts at most 100 years. */
+const MAX_CHECKPOINT_RETENTION_DAYS = 36_500;
 
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 const PREFIX_PATTERN = /^[A-Z]{2,8}$/;
@@ -59,6 +69,18 @@ export function configFromContext(node: Node): StackConfig {
   if (!Number.isSafeInteger(signOffThresholdUsd) || signOffThresholdUsd <= 0) {
     throw new Error('Context "signOffThresholdUsd" must be a positive integer');
   }
+  const checkpointRetentionDays = Number(
+    stringContext(node, 'checkpointRetentionDays') ?? String(DEFAULT_CHECKPOINT_RETENTION_DAYS),
+  );
+  if (
+    !Number.isSafeInteger(checkpointRetentionDays) ||
+    checkpointRetentionDays < 1 ||
+    checkpointRetentionDays > MAX_CHECKPOINT_RETENTION_DAYS
+  ) {
+    throw new Error(
+      `Context "checkpointRetentionDays" must be a whole number of days from 1 to ${MAX_CHECKPOINT_RETENTION_DAYS}`,
+    );
+  }
   return {
     stage,
     throwAway: stage === 'dev' || stage.startsWith('dev-'),
@@ -68,6 +90,7 @@ export function configFromContext(node: Node): StackConfig {
     licenceNumberPrefix,
     authorityTimeZone,
     signOffThresholdUsd,
+    checkpointRetentionDays,
   };
 }
 

@@ -2,8 +2,9 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { logRetentionFor, removalPolicyFor, type StackConfig } from './config.ts';
 import { Api } from './constructs/api.ts';
+import { AuditAnchoring } from './constructs/audit-anchoring.ts';
 import { ConsoleHosting } from './constructs/console-hosting.ts';
-import { Data } from './constructs/data.ts';
+import { checkpointRetentionFor, Data } from './constructs/data.ts';
 import { DomainEvents } from './constructs/domain-events.ts';
 import type { SharedFunctionProps } from './constructs/licence-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -18,6 +19,7 @@ export interface LicenceWorkflowStackProps extends StackProps {
 export class LicenceWorkflowStack extends Stack {
   readonly data: Data;
   readonly events: DomainEvents;
+  readonly anchoring: AuditAnchoring;
   readonly workflow: Workflow;
   readonly api: Api;
   readonly monitoring: Monitoring;
@@ -41,7 +43,16 @@ export class LicenceWorkflowStack extends Stack {
       SIGN_OFF_THRESHOLD_USD: String(config.signOffThresholdUsd),
     };
 
-    this.data = new Data(this, 'Data', { removalPolicy, deletionProtection: !config.throwAway });
+    this.data = new Data(this, 'Data', {
+      removalPolicy,
+      deletionProtection: !config.throwAway,
+      checkpointRetention: checkpointRetentionFor(config),
+    });
+    this.anchoring = new AuditAnchoring(this, 'AuditAnchoring', {
+      data: this.data,
+      functionDefaults,
+      every: Duration.minutes(5),
+    });
     this.events = new DomainEvents(this, 'DomainEvents', {
       data: this.data,
       archiveRetention: Duration.days(400),
@@ -94,6 +105,7 @@ export class LicenceWorkflowStack extends Stack {
         Relay: this.workflow.relay,
         Reconciler: this.workflow.reconciler,
         StatsConsumer: this.statistics.consumer,
+        CheckpointWriter: this.anchoring.writer,
       },
       functionDefaults,
       authorityTimeZone: config.authorityTimeZone,
@@ -113,6 +125,7 @@ export class LicenceWorkflowStack extends Stack {
     new CfnOutput(this, 'ConsoleSignInDomain', { value: this.console.domain.baseUrl() });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.ref.stateMachineArn });
     new CfnOutput(this, 'DocumentsBucketName', { value: this.data.documents.bucketName });
+    new CfnOutput(this, 'AuditCheckpointsBucketName', { value: this.data.auditCheckpoints.bucketName });
     new CfnOutput(this, 'DashboardName', { value: this.stackName });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
   }

@@ -201,6 +201,8 @@ export class Api extends Construct {
         LICENCE_SIGNING_KEY_ID: data.licenceSigningKey.keyArn,
         DOCUMENTS_BUCKET: data.documents.bucketName,
         BLOB_STORE: 's3',
+        // verify checks chains against the newest checkpoint covering them.
+        CHECKPOINT_BUCKET: data.auditCheckpoints.bucketName,
         STATE_MACHINE_ARN: props.workflow.stateMachineArn,
         ...props.domainEnvironment,
       },
@@ -216,6 +218,7 @@ export class Api extends Construct {
     // The API issues (approval) and changes licences, so it signs them.
     handler.bindLicenceSigning(data.licenceSigningKey);
     handler.bindDocuments(data.documents);
+    handler.bindCheckpoints(data.auditCheckpoints, 'read');
     handler.bindWorkflow(props.workflow, 'observe');
     handler.addEnvironment('RECONCILER_FUNCTION_NAME', props.reconciler.functionName);
     // The function itself, not its versions (grantInvoke would add `<arn>:*`).

@@ -1,5 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   type Attribute,
   AttributeType,
@@ -10,7 +10,13 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectLockRetention,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   EVENTS_TTL_ATTRIBUTE,
@@ -24,6 +30,18 @@ export interface DataProps {
   readonly removalPolicy: RemovalPolicy;
   /** Deletion protection on tables (off for throw-away stacks). */
   readonly deletionProtection: boolean;
+  /**
+   * Default Object Lock retention of every audit checkpoint: compliance mode for the configured
+   * days in production, governance mode of one day in a throw-away stack.
+   */
+  readonly checkpointRetention: ObjectLockRetention;
+}
+
+/** The retention of `DataProps.checkpointRetention` for a stack's configuration. */
+export function checkpointRetentionFor(config: { throwAway: boolean; checkpointRetentionDays: number }) {
+  return config.throwAway
+    ? ObjectLockRetention.governance(Duration.days(1))
+    : ObjectLockRetention.compliance(Duration.days(config.checkpointRetentionDays));
 }
 
 /**
@@ -42,6 +60,10 @@ export class Data extends Construct {
   /** Domain events behind GET /events (TTL `expiresAt`; the bus's archive keeps them longer). */
   readonly events: LicenceTable;
   readonly documents: Bucket;
+  /** Signed audit checkpoints, write-once under Object Lock (docs/audit-checkpoints.md). */
+  readonly auditCheckpoints: Bucket;
+  /** Server access logs of the documents and checkpoints buckets. */
+  readonly accessLogs: Bucket;
   /** Signs licences (ES256); separate from the data key. Asymmetric keys do not rotate: a new key is a new kid. */
   readonly licenceSigningKey: Key;
 
@@ -65,7 +87,17 @@ export class Data extends Construct {
     this.stats = this.table('Stats', definitionOf('stats'), props);
     this.licences = this.table('Licences', definitionOf('licences'), props);
     this.events = this.table('Events', definitionOf('events'), props, EVENTS_TTL_ATTRIBUTE);
+    this.accessLogs = new Bucket(this, 'DocumentsAccessLogs', {
+      // S3 server access logging cannot deliver to a KMS-encrypted bucket.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      removalPolicy: props.removalPolicy,
+      lifecycleRules: [{ expiration: Duration.days(400) }],
+    });
     this.documents = this.documentsBucket(props.removalPolicy);
+    this.auditCheckpoints = this.checkpointsBucket(props.checkpointRetention);
     this.licenceSigningKey = new Key(this, 'LicenceSigningKey', {
       description: 'Signs licences (ES256 JWS); only the functions that issue or change licences may sign',
       keySpec: KeySpec.ECC_NIST_P256,
@@ -115,15 +147,6 @@ export class Data extends Construct {
   }
 
   private documentsBucket(removalPolicy: RemovalPolicy): Bucket {
-    const accessLogs = new Bucket(this, 'DocumentsAccessLogs', {
-      // S3 server access logging cannot deliver to a KMS-encrypted bucket.
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      removalPolicy,
-      lifecycleRules: [{ expiration: Duration.days(400) }],
-    });
     return new Bucket(this, 'Documents', {
       encryption: BucketEncryption.KMS,
       encryptionKey: this.key,
@@ -132,10 +155,31 @@ export class Data extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       versioned: true,
-      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'documents/',
       removalPolicy,
       lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+  }
+
+  /**
+   * Object Lock (which needs versioning) with a default retention on every object version; SSE-S3,
+   * not the stack's KMS key, so the evidence stays readable even if someone schedules that key for
+   * deletion (checkpoints hold only ids, seqs and hashes). Always retained: a locked bucket cannot be
+   * emptied when the stack goes, and its objects expire from the lock on their own.
+   */
+  private checkpointsBucket(retention: ObjectLockRetention): Bucket {
+    return new Bucket(this, 'AuditCheckpoints', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: retention,
+      versioned: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'audit-checkpoints/',
+      removalPolicy: RemovalPolicy.RETAIN,
     });
   }
 }

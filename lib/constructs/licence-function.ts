@@ -46,6 +46,11 @@ export const TABLE_ACCESS = {
   contributions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /** The reconciler walks all applications and bumps `generation` when it starts a new execution. */
   scanAndUpdate: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+  /**
+   * The checkpoint writer: finds the marked heads through the sparse `anchorPending` index, reads
+   * them by key and removes the mark (a conditional update); it never writes domain attributes.
+   */
+  anchorMarks: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
   /** Powertools Idempotency deletes its record when the wrapped call fails. */
   idempotencyStore: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 } as const satisfies Record<string, readonly string[]>;
@@ -88,6 +93,8 @@ export interface LicenceFunctionProps {
   readonly environment?: Record<string, string>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
+  /** Caps concurrent runs (1: runs never overlap). */
+  readonly reservedConcurrentExecutions?: number;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly serviceName: string;
@@ -127,6 +134,7 @@ export class LicenceFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: Tracing.ACTIVE,
       logGroup,
       role,
@@ -201,6 +209,27 @@ export class LicenceFunction extends NodejsFunction {
       bucket.arnForObjects('*'),
       'Document object keys are generated per application and document at run time; the grant is ' +
         'limited to GetObject/PutObject on objects of this one bucket (no delete, no list).',
+    );
+  }
+
+  /**
+   * The audit checkpoints bucket: `read` lists and gets (verify), `write` also puts new objects
+   * (the checkpoint writer). Never delete, and no object-retention or governance-bypass action: the
+   * bucket's default Object Lock retention applies to every object and no function can shorten it.
+   */
+  bindCheckpoints(bucket: IBucket, access: 'read' | 'write'): void {
+    this.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: access === 'write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    if (bucket.encryptionKey) this.grantKey(bucket.encryptionKey, access === 'write' ? KMS_WRITE : KMS_READ);
+    this.acknowledgeWildcardResource(
+      bucket.arnForObjects('*'),
+      'Checkpoint object keys carry the checkpoint number and the chain ids at run time; the grant is ' +
+        'limited to this one bucket, with no delete and no retention or governance-bypass action.',
     );
   }
 

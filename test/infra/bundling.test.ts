@@ -30,6 +30,7 @@ function bundlesOf(stack: LicenceWorkflowStack, outdir: string): Bundle[] {
     relay: stack.workflow.relay,
     reconciler: stack.workflow.reconciler,
     'backlog-metric': stack.monitoring.backlogPublisher,
+    checkpoint: stack.anchoring.writer,
   };
   return Object.entries(functions).map(([name, fn]) => {
     const { Code, Environment } = template.Resources[logicalIdOf(fn)].Properties;

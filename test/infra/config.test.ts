@@ -17,6 +17,7 @@ describe('configFromContext', () => {
       licenceNumberPrefix: 'EXL',
       authorityTimeZone: 'UTC',
       signOffThresholdUsd: 1_000_000,
+      checkpointRetentionDays: 2557,
     });
     expect(removalPolicyFor(config)).toBe(RemovalPolicy.RETAIN);
     expect(stackNameFor(config.stage)).toBe('LicenceWorkflow-prod');
@@ -39,6 +40,7 @@ describe('configFromContext', () => {
       licenceNumberPrefix: 'REL',
       authorityTimeZone: 'Asia/Shanghai',
       signOffThresholdUsd: '250000',
+      checkpointRetentionDays: '3650',
     });
 
     expect(config).toMatchObject({
@@ -48,6 +50,7 @@ describe('configFromContext', () => {
       licenceNumberPrefix: 'REL',
       authorityTimeZone: 'Asia/Shanghai',
       signOffThresholdUsd: 250_000,
+      checkpointRetentionDays: 3650,
     });
   });
 
@@ -58,5 +61,7 @@ describe('configFromContext', () => {
     expect(() => configOf({ authorityTimeZone: 'Mars/Olympus' })).toThrow(/authorityTimeZone/);
     expect(() => configOf({ signOffThresholdUsd: '-5' })).toThrow(/signOffThresholdUsd/);
     expect(() => configOf({ licenceNumberPrefix: 'exl-' })).toThrow(/licenceNumberPrefix/);
+    for (const days of ['0', '1.5', '36501', 'forever'])
+      expect(() => configOf({ checkpointRetentionDays: days }), days).toThrow(/checkpointRetentionDays/);
   });
 });

@@ -24,6 +24,7 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
       'LICENCE_SIGNING_KEY_ID',
       'DOCUMENTS_BUCKET',
       'BLOB_STORE',
+      'CHECKPOINT_BUCKET',
       'STATE_MACHINE_ARN',
       'RECONCILER_FUNCTION_NAME',
       'EVENTS_TABLE',
@@ -52,6 +53,11 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
     env: ['APPLICATIONS_TABLE', 'STATE_MACHINE_ARN', ...DOMAIN],
   },
   { entry: 'stats', of: (stack) => stack.statistics.consumer, env: ['STATS_TABLE', ...DOMAIN] },
+  {
+    entry: 'checkpoint',
+    of: (stack) => stack.anchoring.writer,
+    env: ['APPLICATIONS_TABLE', 'LICENCES_TABLE', 'LICENCE_SIGNING_KEY_ID', 'CHECKPOINT_BUCKET'],
+  },
   {
     entry: 'backlog-metric',
     of: (stack) => stack.monitoring.backlogPublisher,

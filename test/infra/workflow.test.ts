@@ -113,8 +113,8 @@ describe('Workflow construct', () => {
     });
   });
 
-  it('runs the reconciler every 5 minutes and the backlog publisher every 15 minutes', () => {
-    const { workflow, monitoring } = prod.stack;
+  it('runs the reconciler and the checkpoint writer every 5 minutes, the backlog publisher every 15 minutes', () => {
+    const { workflow, monitoring, anchoring } = prod.stack;
     const rules = Object.values(prod.template.findResources('AWS::Events::Rule')).map((rule) => ({
       schedule: rule.Properties.ScheduleExpression,
       target: rule.Properties.Targets[0].Arn,
@@ -123,12 +123,13 @@ describe('Workflow construct', () => {
     expect(rules).toEqual(
       expect.arrayContaining([
         { schedule: 'rate(5 minutes)', target: { 'Fn::GetAtt': [logicalIdOf(workflow.reconciler), 'Arn'] } },
+        { schedule: 'rate(5 minutes)', target: { 'Fn::GetAtt': [logicalIdOf(anchoring.writer), 'Arn'] } },
         {
           schedule: 'rate(15 minutes)',
           target: { 'Fn::GetAtt': [logicalIdOf(monitoring.backlogPublisher), 'Arn'] },
         },
       ]),
     );
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
   });
 });
