@@ -7,6 +7,7 @@ import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { checkpointRetentionFor, Data } from './constructs/data.ts';
 import { DomainEvents } from './constructs/domain-events.ts';
 import type { SharedFunctionProps } from './constructs/licence-function.ts';
+import { Licences } from './constructs/licences.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Statistics } from './constructs/statistics.ts';
 import { Workflow } from './constructs/workflow.ts';
@@ -25,6 +26,7 @@ export class LicenceWorkflowStack extends Stack {
   readonly monitoring: Monitoring;
   readonly console: ConsoleHosting;
   readonly statistics: Statistics;
+  readonly licences: Licences;
 
   constructor(scope: Construct, id: string, props: LicenceWorkflowStackProps) {
     super(scope, id, props);
@@ -92,8 +94,15 @@ export class LicenceWorkflowStack extends Stack {
       functionDefaults,
       domainEnvironment,
     });
+    this.licences = new Licences(this, 'Licences', {
+      data: this.data,
+      functionDefaults,
+      domainEnvironment,
+      removalPolicy,
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       statsDeadLetters: this.statistics.deadLetters,
+      licences: this.licences,
       data: this.data,
       workflow: this.workflow,
       restApi: this.api.restApi,
@@ -106,6 +115,8 @@ export class LicenceWorkflowStack extends Stack {
         Reconciler: this.workflow.reconciler,
         StatsConsumer: this.statistics.consumer,
         CheckpointWriter: this.anchoring.writer,
+        LicenceStream: this.licences.streamConsumer,
+        LicenceExpiry: this.licences.expiry,
       },
       functionDefaults,
       authorityTimeZone: config.authorityTimeZone,

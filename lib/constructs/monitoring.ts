@@ -20,6 +20,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Data } from './data.ts';
 import { LicenceFunction, type SharedFunctionProps } from './licence-function.ts';
+import type { Licences } from './licences.ts';
 import type { Workflow } from './workflow.ts';
 
 /** Published by functions/handlers/backlog-metric.ts as CloudWatch embedded metric format. */
@@ -46,6 +47,8 @@ export interface MonitoringProps {
   readonly backlogAlarmWorkingDays: number;
   /** Stream records the stats consumer gave up on. */
   readonly statsDeadLetters: IQueue;
+  /** Stream records the licence stream consumer gave up on, and expiries the scheduler gave up on. */
+  readonly licences: Pick<Licences, 'streamDeadLetters' | 'expiryDeadLetters'>;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -146,6 +149,16 @@ export class Monitoring extends Construct {
     this.alarm('RelayDeadLetters', 'Stream records the relay gave up on', metrics.deadLetters);
     this.alarm('StatsDeadLetters', 'Stream records the stats consumer gave up on', metrics.statsDeadLetters);
     this.alarm(
+      'LicenceStreamDeadLetters',
+      'Licences stream records the consumer gave up on (expiry schedules possibly not made)',
+      metrics.licenceStreamDeadLetters,
+    );
+    this.alarm(
+      'LicenceExpiryDeadLetters',
+      'Licence expiries the scheduler could not deliver (the reconciler expires them)',
+      metrics.licenceExpiryDeadLetters,
+    );
+    this.alarm(
       'RelayIteratorAge',
       'The relay lags behind the stream by 5 minutes',
       metrics.relayIteratorAge,
@@ -217,7 +230,12 @@ export class Monitoring extends Construct {
       graph('Decision time P90 (working days)', [metrics.decisionP90]),
     );
     dashboard.addWidgets(
-      graph('Relay and stats dead letters', [metrics.deadLetters, metrics.statsDeadLetters]),
+      graph('Dead letters', [
+        metrics.deadLetters,
+        metrics.statsDeadLetters,
+        metrics.licenceStreamDeadLetters,
+        metrics.licenceExpiryDeadLetters,
+      ]),
       graph('Relay iterator age (ms)', [metrics.relayIteratorAge]),
     );
     return dashboard;
@@ -261,6 +279,14 @@ function collectMetrics(props: MonitoringProps) {
       statistic: 'Maximum',
     }),
     statsDeadLetters: props.statsDeadLetters.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: 'Maximum',
+    }),
+    licenceStreamDeadLetters: props.licences.streamDeadLetters.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: 'Maximum',
+    }),
+    licenceExpiryDeadLetters: props.licences.expiryDeadLetters.metricApproximateNumberOfMessagesVisible({
       period: PERIOD,
       statistic: 'Maximum',
     }),

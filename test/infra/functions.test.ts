@@ -59,6 +59,21 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
     env: ['APPLICATIONS_TABLE', 'LICENCES_TABLE', 'LICENCE_SIGNING_KEY_ID', 'CHECKPOINT_BUCKET'],
   },
   {
+    entry: 'licence-stream',
+    of: (stack) => stack.licences.streamConsumer,
+    env: [
+      'EXPIRY_SCHEDULE_GROUP',
+      'EXPIRY_FUNCTION_ARN',
+      'EXPIRY_SCHEDULER_ROLE_ARN',
+      'EXPIRY_DEAD_LETTER_ARN',
+    ],
+  },
+  {
+    entry: 'licence-expiry',
+    of: (stack) => stack.licences.expiry,
+    env: ['LICENCES_TABLE', 'AUDIT_TABLE', 'LICENCE_SIGNING_KEY_ID', ...DOMAIN],
+  },
+  {
     entry: 'backlog-metric',
     of: (stack) => stack.monitoring.backlogPublisher,
     env: ['APPLICATIONS_TABLE', 'AUTHORITY_TIME_ZONE', 'POWERTOOLS_METRICS_NAMESPACE', 'STATS_TABLE'],

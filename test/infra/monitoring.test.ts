@@ -60,8 +60,8 @@ describe('Monitoring construct', () => {
     expect(alarmsOn(quiet, 'AWS/ApiGateway', '5XXError')).toHaveLength(1);
     expect(alarmsOn(quiet, 'AWS/DynamoDB', 'ReadThrottleEvents')).toHaveLength(5);
     expect(alarmsOn(quiet, 'AWS/DynamoDB', 'WriteThrottleEvents')).toHaveLength(5);
-    // The relay's and the stats consumer's dead-letter queues.
-    expect(alarmsOn(quiet, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    // The relay's, the stats consumer's, the licence stream consumer's and the expiry schedules' dead letters.
+    expect(alarmsOn(quiet, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(4);
     expect(alarmsOn(quiet, 'AWS/Lambda', 'IteratorAge')).toHaveLength(1);
     const [backlog] = alarmsOn(quiet, BACKLOG_METRIC.namespace, BACKLOG_METRIC.metricName);
     expect(backlog?.Dimensions).toEqual([{ Name: 'service', Value: 'LicenceWorkflow-prod' }]);

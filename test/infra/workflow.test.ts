@@ -74,8 +74,15 @@ describe('Workflow construct', () => {
 
   it('feeds the relay from the applications stream with batch-item failures, bisection, bounded retries and a DLQ', () => {
     const { workflow, data } = prod.stack;
-    // Two readers of the stream, no third: the relay and the stats consumer.
-    prod.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    // Two readers of the applications stream, no third: the relay and the stats consumer.
+    const applicationsStream = { 'Fn::GetAtt': [logicalIdOf(data.applications.table), 'StreamArn'] };
+    expect(
+      Object.keys(
+        prod.template.findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { EventSourceArn: applicationsStream },
+        }),
+      ),
+    ).toHaveLength(2);
     prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(prod.stack.statistics.consumer) },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(data.applications.table), 'StreamArn'] },
