@@ -100,6 +100,8 @@ export class LicenceWorkflowStack extends Stack {
       domainEnvironment,
       removalPolicy,
     });
+    // The licences' domain events are published by their stream's one consumer.
+    this.events.bindPublisher(this.licences.streamConsumer);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       statsDeadLetters: this.statistics.deadLetters,
       licences: this.licences,

@@ -66,6 +66,8 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
       'EXPIRY_FUNCTION_ARN',
       'EXPIRY_SCHEDULER_ROLE_ARN',
       'EXPIRY_DEAD_LETTER_ARN',
+      'EVENT_BUS_NAME',
+      'EVENTS_TABLE',
     ],
   },
   {

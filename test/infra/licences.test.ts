@@ -59,9 +59,10 @@ describe('licence expiry in CDK', () => {
       'scheduler:UpdateSchedule',
     ]);
     expect(actionsOn(grants, arnOf(licences().schedulerRole))).toEqual(['iam:PassRole']);
-    expect(
-      grants.flatMap((grant) => grant.actions).filter((action) => action.startsWith('dynamodb:Put')),
-    ).toEqual([]);
+    // It writes no licence or audit data, and cannot sign.
+    expect(actionsOn(grants, arnOf(s.stack.data.licences.table))).toEqual([]);
+    expect(actionsOn(grants, arnOf(s.stack.data.auditEvents.table))).toEqual([]);
+    expect(grants.flatMap((grant) => grant.actions)).not.toContain('kms:Sign');
     s.template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
