@@ -225,7 +225,11 @@ interface Harness {
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
-  const log = options.log ?? ((message: string) => console.log(message));
+  const started = performance.now();
+  // Each line says when in the run it started, so the slow phases show.
+  const log =
+    options.log ??
+    ((message: string) => console.log(`[${Math.round((performance.now() - started) / 1000)} s] ${message}`));
   log('bundles and cold-start imports');
   const { bundles, init } = await measureBuild(options.initRuns);
 

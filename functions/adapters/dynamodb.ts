@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -139,6 +140,7 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
     event: AuditEvent,
     expectedVersion: number | null,
     licences: readonly LicenceWrite[] = [],
+    previous?: Application,
   ): Promise<void> {
     const auditPut = {
       Put: {
@@ -164,7 +166,7 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
             },
           }
         : {
-            Update: this.updateOf(application, expectedVersion, event),
+            Update: this.updateOf(application, expectedVersion, event, previous),
           };
     try {
       // The approval that issues a licence writes it and its first audit event in the same
@@ -189,13 +191,26 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
   }
 
   /**
-   * SET every domain attribute, REMOVE cleared details, and the task token when the status moves.
-   * The queue index keys are SET or REMOVEd in the same update, so the queue never lags a change
+   * SET the domain attributes that differ from `previous` (every one without it), REMOVE cleared
+   * details, and the task token when the status moves: a claim writes a few small attributes, not
+   * the whole item again (less to marshal, send and store on the hot path). The queue index keys are SET or REMOVEd in the same update, so the queue never lags a change
    * of status, lane, assignment, pause or due date; `lastAction` names the change for the
    * domain event the stream record becomes.
    */
-  private updateOf(application: Application, expectedVersion: number, event: AuditEvent) {
-    const { applicationId, ...domain } = application;
+  private updateOf(
+    application: Application,
+    expectedVersion: number,
+    event: AuditEvent,
+    previous?: Application,
+  ) {
+    const { applicationId, ...all } = application;
+    // The version guard makes `previous` exactly what is stored.
+    const before: Record<string, unknown> = { ...previous };
+    const domain = previous
+      ? Object.fromEntries(
+          Object.entries(all).filter(([name, value]) => !isDeepStrictEqual(value, before[name])),
+        )
+      : all;
     const statusChanged = event.fromStatus !== event.toStatus;
     const entry = queueEntry(application, new Date(event.at), this.config);
     // An open application stays in (or, reopened by an appeal, returns to) the reconciler's index.
@@ -219,7 +234,9 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
       sets.push(`#a${index} = :a${index}`);
     }
     const cleared = [
-      ...DETAIL_FIELDS.filter((name) => application[name] === undefined),
+      ...DETAIL_FIELDS.filter(
+        (name) => application[name] === undefined && (previous === undefined || previous[name] !== undefined),
+      ),
       ...(entry ? [] : QUEUE_ATTRIBUTES),
     ];
     const removes = cleared.map((name) => {

@@ -33,12 +33,14 @@ export interface ApplicationRepository {
   /**
    * Commits the application and its audit event in one transaction (VersionConflictError on a lost
    * race); with `licences`, those licence changes and their audit events in the same transaction.
+   * With `previous` (the version the change was computed from), only what changed is written.
    */
   commit(
     application: Application,
     event: AuditEvent,
     expectedVersion: number | null,
     licences?: readonly LicenceWrite[],
+    previous?: Application,
   ): Promise<void>;
   listByOrg(orgId: string, query: ListQuery): Promise<Page<Application>>;
   /** The newest `limit` approved applications whose end user has this `endUserKey`, newest first. */

@@ -88,6 +88,33 @@ describe('DynamoApplicationRepository', () => {
     expect(Item?.status).toBe('WITHDRAWN');
   });
 
+  it('with the version it was computed from, writes only what changed (and still removes a deleted detail)', async () => {
+    const application = await created();
+    const withUse = await committed(application, 'update', { endUse: { military: false } });
+    // A marker on an attribute the next change leaves alone: rewritten, it would be gone.
+    const UNTOUCHED = '2000-01-01T00:00:00.000Z';
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: tables.applications,
+        Key: { applicationId: application.applicationId },
+        UpdateExpression: 'SET createdAt = :marker',
+        ExpressionAttributeValues: { ':marker': UNTOUCHED },
+      }),
+    );
+    const changed = applied(withUse, 'update', { endUse: null, exporter: { name: 'Ganzhou Oxides Ltd' } });
+    await repository.commit(changed.application, changed.event, withUse.version, [], withUse);
+    const { Item } = await documentClient.send(
+      new GetCommand({ TableName: tables.applications, Key: { applicationId: application.applicationId } }),
+    );
+    expect(Item).toMatchObject({
+      createdAt: UNTOUCHED,
+      version: changed.application.version,
+      exporter: { name: 'Ganzhou Oxides Ltd' },
+      auditHeadHash: changed.application.auditHeadHash,
+    });
+    expect(Item?.endUse).toBeUndefined();
+  });
+
   it('removes a detail that a merge patch deleted', async () => {
     const application = await created();
     const withUse = await committed(application, 'update', { endUse: { military: false } });

@@ -85,7 +85,7 @@ export async function performAction<A extends Action>(
   // The licence it issues (and the one it supersedes) is written in the approval's transaction (DESIGN.md).
   const licences = issuesLicence ? await issueFor(deps, application, meta.requestId, amended) : [];
   await commitGuarded(
-    () => deps.repository.commit(application, event, current.version, licences),
+    () => deps.repository.commit(application, event, current.version, licences, current),
     meta.ifMatch,
     current.version,
   );
