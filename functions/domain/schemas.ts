@@ -388,10 +388,31 @@ export const WarningSchema = z.strictObject({
 });
 export type Warning = z.infer<typeof WarningSchema>;
 
+/** One thing `complete-details` or `submit` still needs: the detail its 422 `INCOMPLETE` would carry. */
+export const MissingSchema = z.strictObject({
+  path: z.string().max(64),
+  message: z.string().max(LIMITS.reason),
+  documentType: z.enum(DOCUMENT_TYPES).optional(),
+});
+export type Missing = z.infer<typeof MissingSchema>;
+
+export const CompletenessSchema = z
+  .strictObject({
+    details: z.array(MissingSchema).meta({ description: 'What `complete-details` still requires.' }),
+    documents: z.array(MissingSchema).meta({ description: 'Documents `submit` still requires.' }),
+    warnings: z.array(WarningSchema).max(10),
+  })
+  .meta({
+    description:
+      'While DRAFT or END_USER_DOCS: what the completeness rules say now (the same rules complete-details and submit apply); null otherwise.',
+  });
+export type Completeness = z.infer<typeof CompletenessSchema>;
+
 /** An application as the API answers it (per-role redactions in views.ts). */
 export const ApplicationViewSchema = ApplicationSchema.omit({ auditHeadHash: true }).extend({
   clock: ClockViewSchema,
   appeal: AppealSchema.extend({ clock: ClockViewSchema }).nullable(),
+  completeness: CompletenessSchema.nullable(),
   allowedActions: z.array(ActionSchema).meta({ description: 'What the caller may do now.' }),
 });
 export type ApplicationView = z.infer<typeof ApplicationViewSchema>;

@@ -134,8 +134,19 @@ describe('the web console', () => {
     await page.getByLabel('Country', { exact: true }).fill('CN');
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.getByTestId('status').waitFor();
+    // The live completeness check: what the API says complete-details still needs, after each save.
+    await page.getByTestId('task-exporter').filter({ hasText: 'Completed' }).waitFor();
+    await page.getByTestId('task-goods').filter({ hasText: 'Not started' }).waitFor();
+    await page
+      .getByTestId('completeness')
+      .getByRole('link', { name: 'Goods at least one goods item is required' })
+      .waitFor();
 
     await section(page, id, 'Goods', async () => {
+      await page
+        .getByTestId('section-missing')
+        .getByText('Goods at least one goods item is required')
+        .waitFor();
       await page.getByLabel('Description', { exact: true }).fill('NdFeB magnets with dysprosium');
       await page.getByLabel('Element', { exact: true }).selectOption('DYSPROSIUM');
       await page.getByLabel('Form', { exact: true }).selectOption('MAGNET');
@@ -152,8 +163,10 @@ describe('the web console', () => {
       await page.getByLabel('What will the goods be used for?').fill('Electric vehicle traction motors');
       await page.getByLabel('No', { exact: true }).check();
     });
+    await page.getByTestId('completeness').getByRole('heading', { name: 'Nothing is missing' }).waitFor();
     await page.getByRole('button', { name: 'Complete details' }).click();
     await page.getByTestId('status').filter({ hasText: 'End user docs' }).waitFor();
+    await page.getByTestId('task-documents').filter({ hasText: '0 uploaded, 3 still required' }).waitFor();
 
     // Documents: one dropped on the drop zone, two chosen; the sha256 is shown before and after upload.
     await page.getByRole('link', { name: 'Documents', exact: true }).click();
@@ -192,6 +205,10 @@ describe('the web console', () => {
 
     // Check answers, declaration, submit; screening moves it under review.
     await page.getByRole('link', { name: 'Back to the application' }).click();
+    await page
+      .getByTestId('completeness')
+      .getByText('Everything is in: check your answers and submit.')
+      .waitFor();
     await page.getByRole('link', { name: 'Check your answers and submit' }).click();
     await accessible(page, 'check answers and submit');
     await page.getByRole('button', { name: 'Submit application' }).click();

@@ -16,6 +16,7 @@ export type {
   GoodsItem,
   InformationRequest,
   LegalClock,
+  Missing,
 } from '#domain/schemas.ts';
 
 export interface Page<T> {

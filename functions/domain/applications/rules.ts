@@ -1,14 +1,13 @@
 import type { DomainConfig } from '../config.ts';
-import type { ErrorDetail } from '../errors.ts';
-import type { Application, Details, DocumentType, Flag, Lane, Warning } from '../schemas.ts';
+import type { Application, Details, DocumentType, Flag, Lane, Missing, Warning } from '../schemas.ts';
 
 /** Business rules that are not transitions: completeness, sign-off, lanes. */
 
 const has = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
 
 /** Fields `complete-details` requires; each missing one is a detail `{path, message}`. */
-export function missingDetails(details: Details): ErrorDetail[] {
-  const missing: ErrorDetail[] = [];
+export function missingDetails(details: Details): Missing[] {
+  const missing: Missing[] = [];
   const need = (path: string, value: unknown) => {
     if (!has(value)) missing.push({ path, message: 'is required' });
   };
@@ -51,13 +50,19 @@ export function policyWarnings(details: Details): Warning[] {
   return warnings;
 }
 
-export function requiredDocuments(details: Details, config: DomainConfig): DocumentType[] {
+export function requiredDocuments(
+  details: Details,
+  config: Pick<DomainConfig, 'requiredDocuments' | 'technologyDocuments'>,
+): DocumentType[] {
   const technology = (details.goods ?? []).some((item) => item.form === 'TECHNOLOGY');
   return [...config.requiredDocuments, ...(technology ? config.technologyDocuments : [])];
 }
 
 /** Documents `submit` still needs; each missing type is a detail. */
-export function missingDocuments(application: Application, config: DomainConfig): ErrorDetail[] {
+export function missingDocuments(
+  application: Pick<Application, 'documents' | 'goods'>,
+  config: Pick<DomainConfig, 'requiredDocuments' | 'technologyDocuments'>,
+): Missing[] {
   const present = new Set(application.documents.map((document) => document.type));
   return requiredDocuments(application, config)
     .filter((type) => !present.has(type))

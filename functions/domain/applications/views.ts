@@ -1,10 +1,18 @@
 import { hasRole } from '../access.ts';
 import type { DomainConfig } from '../config.ts';
 import { asSeenByApplicant, withoutValue, withoutValues } from '../redaction.ts';
-import type { Actor, Application, ApplicationView, AuditEvent, Lane, PastDecision } from '../schemas.ts';
+import type {
+  Actor,
+  Application,
+  ApplicationView,
+  AuditEvent,
+  Completeness,
+  Lane,
+  PastDecision,
+} from '../schemas.ts';
 import { allowedActions } from './apply-action.ts';
 import { clockView } from './legal-clock.ts';
-import { ENHANCED_PUBLIC_REASON } from './rules.ts';
+import { ENHANCED_PUBLIC_REASON, missingDetails, missingDocuments, policyWarnings } from './rules.ts';
 
 /**
  * Per-role views (DESIGN.md "Who sees what"). Applicants see authority actors by role, not name,
@@ -17,7 +25,7 @@ export function applicationView(
   application: Application,
   actor: Actor,
   now: Date,
-  config: Pick<DomainConfig, 'timeZone' | 'calendar'>,
+  config: Pick<DomainConfig, 'timeZone' | 'calendar' | 'requiredDocuments' | 'technologyDocuments'>,
 ): ApplicationView {
   const { auditHeadHash, ...stored } = application;
   const view: ApplicationView = {
@@ -27,6 +35,7 @@ export function applicationView(
       ...application.appeal,
       clock: clockView(application.appeal.clock, now, config),
     },
+    completeness: completenessOf(application, config),
     allowedActions: allowedActions(application, actor, now),
   };
   if (hasRole(actor, 'auditor', 'reviewer', 'senior-reviewer')) return view;
@@ -38,6 +47,22 @@ export function applicationView(
     };
   }
   return applicantView(view);
+}
+
+/**
+ * While the applicant drafts: what `complete-details` and `submit` would refuse now, from the same
+ * rules, so a client shows the completeness check without a copy of them.
+ */
+function completenessOf(
+  application: Application,
+  config: Pick<DomainConfig, 'requiredDocuments' | 'technologyDocuments'>,
+): Completeness | null {
+  if (application.status !== 'DRAFT' && application.status !== 'END_USER_DOCS') return null;
+  return {
+    details: application.status === 'DRAFT' ? missingDetails(application) : [],
+    documents: missingDocuments(application, config),
+    warnings: policyWarnings(application),
+  };
 }
 
 function applicantView(view: ApplicationView): ApplicationView {

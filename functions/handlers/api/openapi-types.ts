@@ -981,6 +981,28 @@ export interface components {
                 workingDaysLeft: number | null;
                 workingDaysLimit: number;
             };
+            completeness: {
+                /** @description What `complete-details` still requires. */
+                details: {
+                    /** @enum {string} */
+                    documentType?: "CONTRACT" | "END_USER_CERTIFICATE" | "END_USE_STATEMENT" | "TECHNICAL_DESCRIPTION" | "RFI_RESPONSE" | "OTHER";
+                    message: string;
+                    path: string;
+                }[];
+                /** @description Documents `submit` still requires. */
+                documents: {
+                    /** @enum {string} */
+                    documentType?: "CONTRACT" | "END_USER_CERTIFICATE" | "END_USE_STATEMENT" | "TECHNICAL_DESCRIPTION" | "RFI_RESPONSE" | "OTHER";
+                    message: string;
+                    path: string;
+                }[];
+                warnings: {
+                    /** @enum {string} */
+                    code: "MILITARY_END_USE";
+                    message: string;
+                    path: string;
+                }[];
+            } | null;
             consignee?: {
                 address?: string;
                 country?: string;
@@ -1235,6 +1257,28 @@ export interface components {
                 workingDaysLeft: number | null;
                 workingDaysLimit: number;
             };
+            completeness: {
+                /** @description What `complete-details` still requires. */
+                details: {
+                    /** @enum {string} */
+                    documentType?: "CONTRACT" | "END_USER_CERTIFICATE" | "END_USE_STATEMENT" | "TECHNICAL_DESCRIPTION" | "RFI_RESPONSE" | "OTHER";
+                    message: string;
+                    path: string;
+                }[];
+                /** @description Documents `submit` still requires. */
+                documents: {
+                    /** @enum {string} */
+                    documentType?: "CONTRACT" | "END_USER_CERTIFICATE" | "END_USE_STATEMENT" | "TECHNICAL_DESCRIPTION" | "RFI_RESPONSE" | "OTHER";
+                    message: string;
+                    path: string;
+                }[];
+                warnings: {
+                    /** @enum {string} */
+                    code: "MILITARY_END_USE";
+                    message: string;
+                    path: string;
+                }[];
+            } | null;
             consignee?: {
                 address?: string;
                 country?: string;

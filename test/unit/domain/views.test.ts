@@ -7,9 +7,11 @@ import {
   applicant,
   applicationIn,
   auditor,
+  completeDetails,
   DAY_MS,
   draftApplication,
   operator,
+  pdfDocument,
   reviewer,
   screeningOutcome,
   senior,
@@ -84,6 +86,36 @@ describe('applicationView', () => {
     expect(applicationView(flow.application, auditor(), flow.now, flow.config).allowedActions).toEqual([]);
   });
 
+  it('answers the completeness rules while drafting: missing details, then missing documents, then null', () => {
+    const draft = draftApplication({ details: { exporter: { name: 'Baotou Magnetics' } } });
+    const early = applicationView(draft.application, draft.owner, draft.now, draft.config).completeness;
+    expect(early?.details).toContainEqual({ path: 'exporter.country', message: 'is required' });
+    expect(early?.details).toContainEqual({ path: 'goods', message: 'at least one goods item is required' });
+    expect(early?.documents.map((missing) => missing.documentType)).toEqual([
+      'CONTRACT',
+      'END_USER_CERTIFICATE',
+      'END_USE_STATEMENT',
+    ]);
+
+    const flow = draftApplication({
+      details: completeDetails({ endUser: { ...completeDetails().endUser, type: 'MILITARY' } }),
+    });
+    flow.apply('complete-details', flow.owner, {});
+    flow.apply('add-document', flow.owner, pdfDocument('CONTRACT', { uploadedBy: flow.owner.sub }));
+    const docs = applicationView(flow.application, flow.owner, flow.now, flow.config).completeness;
+    expect(docs?.details).toEqual([]);
+    expect(docs?.documents.map((missing) => missing.documentType)).toEqual([
+      'END_USER_CERTIFICATE',
+      'END_USE_STATEMENT',
+    ]);
+    expect(docs?.warnings.map((warning) => warning.path)).toEqual(['endUser.type']);
+
+    const submitted = applicationIn('SUBMITTED');
+    expect(
+      applicationView(submitted.application, reviewer(), submitted.now, submitted.config).completeness,
+    ).toBeNull();
+  });
+
   it('refreshes the legal clock at the time of viewing', () => {
     const flow = applicationIn('SUBMITTED');
     const view = applicationView(
@@ -147,6 +179,7 @@ describe('applicationView', () => {
       expect(view).toEqual({
         ...stored,
         clock: view.clock,
+        completeness: null,
         allowedActions: view.allowedActions,
       });
       expect(view.lane?.reason).not.toBe(ENHANCED_PUBLIC_REASON);

@@ -14,6 +14,7 @@ import {
   LoadError,
   Loading,
   label,
+  pathLabel,
   Radios,
   SummaryList,
   Table,
@@ -24,7 +25,7 @@ import {
   useLoad,
 } from '../ui.tsx';
 import { ClockDetails } from './clock.tsx';
-import { DetailsSummary, DocumentTable, SECTIONS, useApplication } from './draft.tsx';
+import { DetailsSummary, DocumentTable, missingIn, SECTIONS, sectionOf, useApplication } from './draft.tsx';
 
 /** The state diagram pulls in the graph layout library: loaded only where it is drawn. */
 const Workflow = lazy(() => import('./workflow.tsx'));
@@ -107,37 +108,54 @@ function Banners({ application }: { application: Application }) {
   );
 }
 
-/** The draft's task list: each section, the documents, then submit. */
+/** The draft's task list: each section, the documents, then submit, with the API's completeness check. */
 function TaskList({ application }: { application: Application }) {
   const base = `#/applications/${enc(application.applicationId)}`;
   const editable = application.allowedActions.includes('update');
+  const completeness = application.completeness;
   const given = (key: (typeof SECTIONS)[number]['key']) => {
     const value = application[key];
     return Array.isArray(value)
       ? value.length > 0
       : value !== undefined && value !== null && Object.keys(value).length > 0;
   };
+  const sectionState = (key: (typeof SECTIONS)[number]['key']): [string, string] => {
+    const missing = missingIn(completeness?.details ?? [], key).length;
+    if (!editable || missing === 0) return ['Completed', 'tag--green'];
+    return given(key) ? [`${missing} to do`, 'tag--blue'] : ['Not started', 'tag--grey'];
+  };
+  const documentsMissing = completeness?.documents.length ?? 0;
+  const ready = application.allowedActions.includes('submit') && documentsMissing === 0;
   return (
     <section class="section" aria-labelledby="task-list">
       <h2 class="heading-m" id="task-list">
         Apply for an export licence
       </h2>
       <ol class="task-list">
-        {SECTIONS.map((section) => (
-          <li class="task-list__item" key={section.slug}>
-            {editable ? (
-              <a href={`${base}/${section.slug}`}>{section.title}</a>
-            ) : (
-              <span>{section.title}</span>
-            )}
-            <strong class={`tag ${given(section.key) ? 'tag--blue' : 'tag--grey'}`}>
-              {editable ? (given(section.key) ? 'Started' : 'Not started') : 'Completed'}
-            </strong>
-          </li>
-        ))}
+        {SECTIONS.map((section) => {
+          const [state, colour] = sectionState(section.key);
+          return (
+            <li class="task-list__item" key={section.slug}>
+              {editable ? (
+                <a href={`${base}/${section.slug}`}>{section.title}</a>
+              ) : (
+                <span>{section.title}</span>
+              )}
+              <strong class={`tag ${colour}`} data-testid={`task-${section.slug}`}>
+                {state}
+              </strong>
+            </li>
+          );
+        })}
         <li class="task-list__item">
           <a href={`${base}/documents`}>Documents</a>
-          <strong class="tag tag--blue">{application.documents.length} uploaded</strong>
+          <strong
+            class={`tag ${documentsMissing === 0 ? 'tag--green' : 'tag--blue'}`}
+            data-testid="task-documents"
+          >
+            {application.documents.length} uploaded
+            {documentsMissing > 0 ? `, ${documentsMissing} still required` : ''}
+          </strong>
         </li>
         <li class="task-list__item">
           {application.allowedActions.includes('submit') ? (
@@ -145,12 +163,69 @@ function TaskList({ application }: { application: Application }) {
           ) : (
             <span>Check your answers and submit</span>
           )}
-          <strong class="tag tag--grey">
-            {application.status === 'DRAFT' ? 'Complete the details first' : 'Not started'}
+          <strong class={`tag ${ready ? 'tag--blue' : 'tag--grey'}`}>
+            {application.status === 'DRAFT'
+              ? 'Complete the details first'
+              : ready
+                ? 'Ready to submit'
+                : 'Add the documents first'}
           </strong>
         </li>
       </ol>
+      {completeness && <CompletenessCheck application={application} />}
     </section>
+  );
+}
+
+/**
+ * What `complete-details` and `submit` would still refuse, as the API answers it with the
+ * application (`completeness`): refreshed with every save, each item linked to where it is given.
+ */
+function CompletenessCheck({ application }: { application: Application }) {
+  const base = `#/applications/${enc(application.applicationId)}`;
+  const { completeness, status } = application;
+  if (!completeness) return null;
+  const items = [
+    ...completeness.details.map((missing) => ({
+      key: missing.path,
+      href: `${base}/${sectionOf(missing.path)?.slug ?? ''}`,
+      text: `${pathLabel(missing.path)} ${missing.message}`,
+    })),
+    // Documents are added once the details are complete.
+    ...(status === 'END_USER_DOCS'
+      ? completeness.documents.map((missing) => ({
+          key: `document-${missing.documentType ?? missing.message}`,
+          href: `${base}/documents`,
+          text: `${label(missing.documentType)} document required`,
+        }))
+      : []),
+  ];
+  const next =
+    status === 'DRAFT'
+      ? 'Every detail is given: complete the details to add the documents.'
+      : 'Everything is in: check your answers and submit.';
+  return (
+    <div class="completeness" data-testid="completeness" aria-live="polite">
+      <h3 class="heading-s">
+        {items.length === 0 ? 'Nothing is missing' : `Still needed (${items.length})`}
+      </h3>
+      {items.length === 0 ? (
+        <p>{next}</p>
+      ) : (
+        <ul class="completeness__list">
+          {items.map((item) => (
+            <li key={item.key}>
+              <a href={item.href}>{item.text}</a>
+            </li>
+          ))}
+        </ul>
+      )}
+      {completeness.warnings.map((warning) => (
+        <p class="notification notification--warning" key={warning.path} data-testid="policy-warning">
+          {warning.message}
+        </p>
+      ))}
+    </div>
   );
 }
 

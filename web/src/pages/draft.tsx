@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { CONTENT_TYPES, DOCUMENT_TYPES, ELEMENTS, END_USER_TYPES, FORMS } from '#domain/codes.ts';
 import { del, enc, get, patch, post } from '../api.ts';
-import type { Application, DocumentRecord, GoodsItem } from '../types.ts';
+import type { Application, DocumentRecord, GoodsItem, Missing } from '../types.ts';
 import {
   Button,
   Checkboxes,
@@ -10,6 +10,8 @@ import {
   type FormErrors,
   LoadError,
   Loading,
+  label,
+  pathLabel,
   Radios,
   SelectField,
   SummaryList,
@@ -33,6 +35,12 @@ export const SECTIONS = [
   { slug: 'end-use', key: 'endUse', title: 'End use' },
 ] as const;
 type SectionKey = (typeof SECTIONS)[number]['key'];
+
+/** The section a body path such as `goods.0.form` or `endUser.type` belongs to. */
+export const sectionOf = (path: string) => SECTIONS.find((section) => section.key === path.split('.')[0]);
+/** The API's missing items of one section. */
+export const missingIn = (missing: readonly Missing[], key: SectionKey) =>
+  missing.filter((item) => sectionOf(item.path)?.key === key);
 
 const appPath = (id: string) => `/applications/${enc(id)}`;
 const backTo = (id: string) => `#/applications/${enc(id)}`;
@@ -168,6 +176,7 @@ function SectionForm({ application, spec }: { application: Application; spec: (t
       <ErrorSummary errors={errors} />
       <form onSubmit={save} noValidate>
         <h1 class="heading-l">{spec.title}</h1>
+        <SectionMissing missing={missingIn(application.completeness?.details ?? [], spec.key)} />
         {spec.key === 'exporter' && (
           <>
             {text('name', 'Exporter name')}
@@ -227,6 +236,23 @@ function SectionForm({ application, spec }: { application: Application; spec: (t
         </Button>
       </form>
     </>
+  );
+}
+
+/** What this section still lacks, as the API answered with the application when the page opened. */
+function SectionMissing({ missing }: { missing: readonly Missing[] }) {
+  if (missing.length === 0) return null;
+  return (
+    <div class="completeness" data-testid="section-missing">
+      <p>Still needed to complete the details:</p>
+      <ul class="completeness__list">
+        {missing.map((item) => (
+          <li key={item.path}>
+            {pathLabel(item.path)} {item.message}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
@@ -309,6 +335,12 @@ export function DocumentsPage({ id }: { id: string }) {
       </a>
       <h1 class="heading-l">Documents</h1>
       <ErrorSummary errors={errors} />
+      {(application.completeness?.documents.length ?? 0) > 0 && (
+        <p data-testid="documents-missing">
+          Still required before you can submit:{' '}
+          {application.completeness?.documents.map((missing) => label(missing.documentType)).join(', ')}.
+        </p>
+      )}
       <DocumentTable application={application} onRemove={canAdd ? remove : undefined} />
       {canAdd ? (
         <form onSubmit={upload} noValidate class="section">
