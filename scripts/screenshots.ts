@@ -121,7 +121,11 @@ async function main(): Promise<void> {
         name: 'verify',
         user: null,
         hash: `#/verify/${seeded.licenceNumber ?? ''}`,
-        ready: (page) => page.locator('main h1').waitFor(),
+        ready: async (page) => {
+          await page.getByLabel('Verification code (optional)').fill(seeded.verificationCode ?? '');
+          await page.getByRole('button', { name: 'Check the licence' }).click();
+          await page.getByTestId('signature').filter({ hasText: 'Signature valid' }).waitFor();
+        },
       },
     ];
     // `npm run screenshots -- stats case` takes only those pages.

@@ -23,6 +23,8 @@ export interface Seeded {
   informationRequested: string;
   approved: string;
   licenceNumber: string | null;
+  /** The holder's verification code of that licence. */
+  verificationCode: string | null;
 }
 
 /** Waits until the application has one of `statuses` (the workflow moves some on asynchronously). */
@@ -84,6 +86,7 @@ export async function seedDemo(url: string, mint: Mint): Promise<Seeded> {
   const decided = await statusOf(rita, approved, 'APPROVED');
   const licence = decided.licence as { licenceNumber?: string } | null;
   await statusOf(rita, informationRequested, 'INFORMATION_REQUESTED');
+  const held = licence?.licenceNumber ? (await alice.get(`/licences/${licence.licenceNumber}`)).body : null;
   return {
     users,
     draft,
@@ -92,6 +95,7 @@ export async function seedDemo(url: string, mint: Mint): Promise<Seeded> {
     informationRequested,
     approved,
     licenceNumber: licence?.licenceNumber ?? null,
+    verificationCode: held?.verificationCode ?? null,
   };
 }
 

@@ -40,3 +40,6 @@ export const FLAG_CODES = [
   'RFI_OVERDUE',
   'APPEAL_OVERTURNED',
 ] as const;
+
+/** The `typ` of a signed licence document (compact JWS), checked by whoever verifies one, the console included. */
+export const LICENCE_JWS_TYPE = 'licence+jws';

@@ -82,7 +82,7 @@ async function initialScripts(): Promise<string[]> {
 }
 
 describe('the built console', () => {
-  it('loads at most 200 KB of gzipped JavaScript at first, without zod, and the diagram lazily', async () => {
+  it('loads at most 200 KB of gzipped JavaScript at first, without zod, and the diagram and jose lazily', async () => {
     const scripts = await initialScripts();
     expect(scripts.length).toBeGreaterThan(0);
     const contents = await Promise.all(scripts.map((file) => readFile(join(CONSOLE_DIST, file))));
@@ -95,10 +95,12 @@ describe('the built console', () => {
         /invalid_union_discriminator|ZodError/,
       );
     }
-    // The state diagram's chunk (dagre and the ASL) is not among the initial scripts.
-    const lazy = all.filter((name) => name.startsWith('workflow-') && name.endsWith('.js'));
-    expect(lazy).toHaveLength(1);
-    expect(scripts).not.toContain(`assets/${lazy[0]}`);
+    // The state diagram's chunk (dagre and the ASL) and the signature check's (jose) are not among the initial scripts.
+    for (const chunk of ['workflow-', 'signature-']) {
+      const lazy = all.filter((name) => name.startsWith(chunk) && name.endsWith('.js'));
+      expect(lazy).toHaveLength(1);
+      expect(scripts).not.toContain(`assets/${lazy[0]}`);
+    }
     console.info(`initial JavaScript: ${scripts.join(', ')} = ${gzipBytes} bytes gzip`);
   });
 });
@@ -300,8 +302,41 @@ describe('the web console', () => {
     await verification.waitFor();
     expect(await verification.innerText()).toMatch(/^valid: \d+ events/);
 
+    // The public: the licence is valid, and its signed document checks out in the browser.
+    const { licence } = (await fixture.people.alice.get(`/applications/${id}`)).body;
+    const { verificationCode } = (await fixture.people.alice.get(`/licences/${licence.licenceNumber}`)).body;
+    const visitor = await newPage(browser);
+    problems.push(visitor.problems);
+    await visitor.page.goto(`${fixture.stack.url}/#/verify/${licence.licenceNumber}`);
+    await visitor.page.getByLabel('Verification code (optional)').fill(verificationCode);
+    await visitor.page.getByRole('button', { name: 'Check the licence' }).click();
+    expect(await visitor.page.getByTestId('licence-status').innerText()).toBe('valid');
+    const signature = visitor.page.getByTestId('signature');
+    await signature.filter({ hasText: 'Signature valid' }).waitFor();
+    expect(await signature.innerText()).toContain(licence.licenceNumber);
+    await accessible(visitor.page, 'verify with the signature check (public)');
+    // A document changed after signing (one character of its payload) does not verify.
+    const { signed } = (
+      await fixture.people.alice.get(`/verify/${licence.licenceNumber}?code=${verificationCode}`)
+    ).body;
+    const [header, payload, mac] = signed.split('.');
+    const forged = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const tampered = [
+      header,
+      Buffer.from(JSON.stringify({ ...forged, status: 'ACTIVE', validTo: '2099-12-31T00:00:00Z' })).toString(
+        'base64url',
+      ),
+      mac,
+    ].join('.');
+    await visitor.page.getByLabel('Signed document (compact JWS)').fill(tampered);
+    await visitor.page.getByRole('button', { name: 'Check the signature' }).click();
+    await visitor.page.getByTestId('signature').filter({ hasText: 'Signature not valid' }).waitFor();
+    await visitor.page.getByLabel('Signed document (compact JWS)').fill(signed);
+    await visitor.page.getByRole('button', { name: 'Check the signature' }).click();
+    await visitor.page.getByTestId('signature').nth(1).filter({ hasText: 'Signature valid' }).waitFor();
+
     expect(problems.flatMap((found) => found.list)).toEqual([]);
-    for (const opened of [alice, rita, otto, audrey]) await opened.context.close();
+    for (const opened of [alice, rita, otto, audrey, visitor]) await opened.context.close();
   });
 
   it('signs in with a pasted token and answers an unreadable one next to the field', async () => {

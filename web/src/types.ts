@@ -3,6 +3,14 @@
  * through type-only imports: nothing of zod reaches the bundle.
  */
 
+import type { z } from 'zod';
+import type {
+  JwksSchema,
+  LicenceVerificationSchema,
+  LicenceViewSchema,
+  UsageListSchema,
+} from '#handlers/api/responses.ts';
+
 export type { Role } from '#domain/access.ts';
 export type { Action, Status } from '#domain/applications/lifecycle.ts';
 export type { QueueItem } from '#domain/applications/queue.ts';
@@ -18,6 +26,14 @@ export type {
   LegalClock,
   Missing,
 } from '#domain/schemas.ts';
+
+/** Licences, usage and the public verification: the handlers' response schemas, as types only. */
+type Infer<T extends z.ZodType> = z.infer<T>;
+export type Licence = Infer<typeof LicenceViewSchema>;
+export type UsageRecord = Infer<typeof UsageListSchema>['items'][number];
+export type Verification = Infer<typeof LicenceVerificationSchema>;
+export type Jwks = Infer<typeof JwksSchema>;
+export type { LicenceAction, LicenceStatus } from '#domain/licences/lifecycle.ts';
 
 export interface Page<T> {
   items: T[];

@@ -430,6 +430,32 @@ export function Button(props: {
   );
 }
 
+/** A form of its own under a level-2 heading: its error summary (unless the page shows one), its fields, one submit button. */
+export function FormSection(props: {
+  id: string;
+  heading: string;
+  errors?: FormErrors | null;
+  onSubmit: (event: Event) => void;
+  submit: string;
+  variant?: 'primary' | 'secondary';
+  children: ComponentChildren;
+}) {
+  return (
+    <section class="section" aria-labelledby={props.id}>
+      <h2 class="heading-m" id={props.id}>
+        {props.heading}
+      </h2>
+      <ErrorSummary errors={props.errors ?? null} />
+      <form onSubmit={props.onSubmit} noValidate>
+        {props.children}
+        <Button type="submit" variant={props.variant}>
+          {props.submit}
+        </Button>
+      </form>
+    </section>
+  );
+}
+
 /** A region that scrolls sideways on small screens: focusable, so the keyboard can scroll it too. */
 export function Scroll({
   label: name,

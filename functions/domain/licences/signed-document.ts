@@ -6,7 +6,7 @@ import type { LicenceRecord } from './schemas.ts';
  * What the authority signs and what `/verify` shows. Both carry no commercial values: the signed
  * payload is the licence's canonical JSON without values, re-signed on every status change.
  */
-export const LICENCE_JWS_TYPE = 'licence+jws';
+export { LICENCE_JWS_TYPE } from '../codes.ts';
 
 const party = ({ name, country }: { name?: string | undefined; country?: string | undefined }) => ({
   name,

@@ -6,6 +6,7 @@ import {
   Button,
   ErrorSummary,
   type FormErrors,
+  FormSection,
   fieldError,
   Loading,
   TextArea,
@@ -100,25 +101,22 @@ export function SignInPage() {
           </ul>
         </section>
       )}
-      <section aria-labelledby="paste-token">
-        <h2 class="heading-m" id="paste-token">
-          Sign in with a token
-        </h2>
-        <form onSubmit={withPastedToken} noValidate>
-          <TextArea
-            path="token"
-            label="ID token"
-            hint="For example the output of npm run --silent token -- --sub alice --org acme --groups applicant"
-            value={token}
-            onInput={setToken}
-            errors={errors}
-            rows={3}
-          />
-          <button type="submit" class="button">
-            Sign in
-          </button>
-        </form>
-      </section>
+      <FormSection
+        id="paste-token"
+        heading="Sign in with a token"
+        onSubmit={withPastedToken}
+        submit="Sign in"
+      >
+        <TextArea
+          path="token"
+          label="ID token"
+          hint="For example the output of npm run --silent token -- --sub alice --org acme --groups applicant"
+          value={token}
+          onInput={setToken}
+          errors={errors}
+          rows={3}
+        />
+      </FormSection>
     </>
   );
 }

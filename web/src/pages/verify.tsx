@@ -1,38 +1,22 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, enc, get } from '../api.ts';
+import type { Verification } from '../types.ts';
 import {
   Button,
   ErrorSummary,
   type FormErrors,
+  FormSection,
   fieldError,
   formatDate,
   Loading,
   label,
   SummaryList,
   Tag,
+  TextArea,
   TextField,
   toFormErrors,
 } from '../ui.tsx';
-
-/** `GET /verify/{number}` as anyone sees it (with the verification code: parties, goods and the signed document). */
-export interface Verification {
-  licenceNumber: string;
-  status: string;
-  validFrom: string;
-  validTo: string;
-  checkedAt: string;
-  exporter?: { name?: string; country?: string };
-  consignee?: { name?: string; country?: string };
-  endUser?: { name?: string; country?: string };
-  goods?: Array<{
-    element?: string;
-    form?: string;
-    controlCode?: string;
-    quantityKg?: number;
-    remainingQuantityKg?: number;
-  }>;
-  signed?: string;
-}
+import type { SignatureCheck } from './signature.ts';
 
 export function VerifyPage({ number }: { number: string }) {
   const [licenceNumber, setLicenceNumber] = useState(number);
@@ -132,8 +116,107 @@ export function VerifyPage({ number }: { number: string }) {
                 : []),
             ]}
           />
+          {result.signed && <Signature signed={result.signed} expected={result} />}
         </section>
       )}
+      <PastedDocument />
+    </>
+  );
+}
+
+/** jose and the check load only when a signed document is there to check. */
+const check = (signed: string): Promise<SignatureCheck> =>
+  import('./signature.ts').then(({ checkSignature }) => checkSignature(signed));
+
+/** The signed document of the answer, checked in the browser against the authority's keys. */
+function Signature({ signed, expected }: { signed: string; expected: Verification }) {
+  const [result, setResult] = useState<SignatureCheck | null>(null);
+  useEffect(() => {
+    let current = true;
+    setResult(null);
+    void check(signed).then((checked) => current && setResult(checked));
+    return () => {
+      current = false;
+    };
+  }, [signed]);
+  if (!result) return <Loading what="Checking the signature" />;
+  return <SignatureResult result={result} expected={expected} />;
+}
+
+function SignatureResult({ result, expected }: { result: SignatureCheck; expected?: Verification }) {
+  if (!result.valid) {
+    return (
+      <div class="notification notification--error" data-testid="signature">
+        <p class="notification__heading">Signature not valid</p>
+        <p>This document cannot be trusted: {result.reason}.</p>
+      </div>
+    );
+  }
+  const { payload } = result;
+  const signedAt = payload.iat === undefined ? null : new Date(payload.iat * 1000).toISOString();
+  const differs =
+    expected !== undefined &&
+    (payload.licenceNumber !== expected.licenceNumber || payload.status !== expected.status);
+  return (
+    <div class="notification notification--success" data-testid="signature">
+      <p class="notification__heading">Signature valid</p>
+      <p>
+        Checked in your browser against the authority's published keys (key{' '}
+        <code class="hash">{result.kid ?? 'without id'}</code>). The signature proves the document as of{' '}
+        {formatDate(signedAt)}; only the online check above proves its status today.
+      </p>
+      <SummaryList
+        rows={[
+          ['Signed licence', payload.licenceNumber ?? '—'],
+          ['Signed status', <Tag status={payload.status} />],
+          ['Holder', payload.holderOrg ?? '—'],
+          ['Valid', `${formatDate(payload.validFrom)} to ${formatDate(payload.validTo)}`],
+        ]}
+      />
+      {differs && (
+        <p class="text-error" data-testid="signature-differs">
+          The signed document does not match the licence shown above.
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A signed document from elsewhere (a printout, an e-mail), checked without asking the API about it. */
+function PastedDocument() {
+  const [signed, setSigned] = useState('');
+  const [result, setResult] = useState<SignatureCheck | null>(null);
+  const [errors, setErrors] = useState<FormErrors | null>(null);
+  const run = async (event: Event) => {
+    event.preventDefault();
+    setResult(null);
+    if (signed.trim() === '') {
+      setErrors(fieldError('There is no document to check.', 'signed', 'Paste the signed document'));
+      return;
+    }
+    setErrors(null);
+    setResult(await check(signed));
+  };
+  return (
+    <>
+      <FormSection
+        id="check-document"
+        heading="Check a signed licence document"
+        errors={errors}
+        onSubmit={run}
+        submit="Check the signature"
+        variant="secondary"
+      >
+        <TextArea
+          path="signed"
+          label="Signed document (compact JWS), as printed on the licence or given by the holder"
+          value={signed}
+          onInput={setSigned}
+          errors={errors}
+          rows={4}
+        />
+      </FormSection>
+      {result && <SignatureResult result={result} />}
     </>
   );
 }
