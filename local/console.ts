@@ -41,6 +41,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { sub: 'sam', org: 'authority', groups: ['senior-reviewer'], description: 'Senior reviewer (sign-off)' },
   { sub: 'otto', org: 'authority', groups: ['operator'], description: 'Operator' },
   { sub: 'audrey', org: 'authority', groups: ['auditor'], description: 'Auditor' },
+  { sub: 'cora', org: 'border', groups: ['customs'], description: 'Customs officer (records usage)' },
 ];
 
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));

@@ -116,6 +116,39 @@ async function main(): Promise<void> {
           await page.getByRole('heading', { name: 'Workflow' }).scrollIntoViewIfNeeded();
         },
       },
+      {
+        name: 'licence',
+        user: 'alice',
+        hash: `#/licences/${seeded.licenceNumber ?? ''}`,
+        ready: (page) => page.getByTestId('usage').waitFor(),
+      },
+      {
+        name: 'licence-customs',
+        user: 'cora',
+        hash: `#/licences/${seeded.licenceNumber ?? ''}`,
+        ready: (page) => page.getByRole('heading', { name: 'Record usage' }).waitFor(),
+      },
+      {
+        name: 'licence-authority',
+        user: 'sam',
+        hash: `#/licences/${seeded.licenceNumber ?? ''}`,
+        ready: (page) => page.getByRole('heading', { name: 'Suspend' }).waitFor(),
+      },
+      {
+        name: 'appeal',
+        user: 'alice',
+        hash: `#/applications/${seeded.denied}`,
+        ready: (page) => page.getByTestId('appeal-deadline').waitFor(),
+      },
+      {
+        name: 'decide-appeal',
+        user: 'sam',
+        hash: `#/applications/${seeded.appealed}`,
+        ready: async (page) => {
+          await page.getByLabel('Overturned').check();
+          await page.getByLabel('Corrected end user type').waitFor();
+        },
+      },
       { name: 'stats', user: null, hash: '#/stats', ready: (page) => page.locator('main h1').waitFor() },
       {
         name: 'verify',

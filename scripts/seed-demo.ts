@@ -25,6 +25,9 @@ export interface Seeded {
   licenceNumber: string | null;
   /** The holder's verification code of that licence. */
   verificationCode: string | null;
+  /** Refused by screening (military end user): one to appeal, one appealed. */
+  denied: string;
+  appealed: string;
 }
 
 /** Waits until the application has one of `statuses` (the workflow moves some on asynchronously). */
@@ -50,6 +53,7 @@ export async function seedDemo(url: string, mint: Mint): Promise<Seeded> {
     rita: caller(url, await mint('rita', 'authority', ['reviewer'])),
     otto: caller(url, await mint('otto', 'authority', ['operator'])),
     audrey: caller(url, await mint('audrey', 'authority', ['auditor'])),
+    cora: caller(url, await mint('cora', 'border', ['customs'])),
   };
   const { alice, rita } = users as Record<'alice' | 'rita', Caller>;
 
@@ -87,6 +91,27 @@ export async function seedDemo(url: string, mint: Mint): Promise<Seeded> {
   const licence = decided.licence as { licenceNumber?: string } | null;
   await statusOf(rita, informationRequested, 'INFORMATION_REQUESTED');
   const held = licence?.licenceNumber ? (await alice.get(`/licences/${licence.licenceNumber}`)).body : null;
+  if (licence?.licenceNumber) {
+    await users.cora?.post(`/licences/${licence.licenceNumber}/actions/record-usage`, {
+      usageId: 'atlas-0001',
+      shippedAt: new Date().toISOString(),
+      declarationRef: 'DE-ATLAS-0001',
+      items: [{ goodsIndex: 0, quantityKg: 20.5, valueUsd: 40000 }],
+    });
+  }
+  const refused: string[] = [];
+  for (const name of ['Technische Hochschule Labor', 'Institut für Werkstoffe']) {
+    const endUser = { name, country: 'DE', address: '1 Campus, Aachen', type: 'MILITARY' as const };
+    const id = await readyToSubmit(alice, completeDetails({ endUser }));
+    await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
+    refused.push(id);
+  }
+  const [denied = '', appealed = ''] = refused;
+  for (const id of refused) await statusOf(rita, id, 'DENIED');
+  await alice.post(`/applications/${appealed}/actions/appeal`, {
+    grounds: 'The institute does civilian materials research only; the end-user type was chosen in error.',
+  });
+  await statusOf(rita, appealed, 'APPEALED');
   return {
     users,
     draft,
@@ -96,6 +121,8 @@ export async function seedDemo(url: string, mint: Mint): Promise<Seeded> {
     approved,
     licenceNumber: licence?.licenceNumber ?? null,
     verificationCode: held?.verificationCode ?? null,
+    denied,
+    appealed,
   };
 }
 

@@ -43,3 +43,14 @@ export const FLAG_CODES = [
 
 /** The `typ` of a signed licence document (compact JWS), checked by whoever verifies one, the console included. */
 export const LICENCE_JWS_TYPE = 'licence+jws';
+
+/** Reason codes for a suspension or revocation, coded like denial reasons. */
+export const LICENCE_REASONS = [
+  'BREACH_OF_CONDITIONS',
+  'RISK_OF_DIVERSION',
+  'DENIED_PARTY',
+  'SANCTIONS',
+  'FALSE_INFORMATION',
+  'NATIONAL_SECURITY',
+  'OTHER',
+] as const;

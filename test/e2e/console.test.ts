@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST } from '#local/console.ts';
 import { mintToken } from '#local/jwt.ts';
+import { completeDetails, readyToSubmit, SUBMIT_BODY } from '../support/api.ts';
 import {
   type AxeViolation,
   launchChromium,
@@ -14,7 +15,7 @@ import {
   seriousViolations,
   VIEWPORTS,
 } from '../support/browser.ts';
-import { eventually, useWorkflowStack } from '../support/stack.ts';
+import { approvedByRita, completion, eventually, useWorkflowStack } from '../support/stack.ts';
 
 /**
  * The web console in a real browser (Debian's Chromium) against the real local stack: DynamoDB
@@ -356,6 +357,130 @@ describe('the web console', () => {
     await page.getByTestId('signed-in-as').filter({ hasText: 'rita' }).waitFor();
     expect(problems.list).toEqual([]);
     await context.close();
+  });
+});
+
+describe('licences, appeals and amendments in the console', () => {
+  it('customs records usage, the holder sees what remains and amends, a senior reviewer suspends and revokes', {
+    timeout: 120_000,
+  }, async () => {
+    const { alice } = fixture.people;
+    const id = await readyToSubmit(alice, completeDetails());
+    const { application } = await approvedByRita(fixture.people, id);
+    const number = (application.licence as { licenceNumber: string }).licenceNumber;
+    const problems: PageProblems[] = [];
+
+    // Customs: finds the licence by number and records a shipment; too much is refused at its field.
+    const cora = await newPage(browser);
+    problems.push(cora.problems);
+    await signInAs(cora.page, 'cora');
+    await cora.page.getByLabel('Licence number').fill(number);
+    await cora.page.getByRole('button', { name: 'Open the licence' }).click();
+    await cora.page.getByRole('heading', { name: 'Record usage' }).waitFor();
+    await accessible(cora.page, 'licence (customs)');
+    await cora.page.getByLabel('Customs declaration reference').fill('DE-ATLAS-0001');
+    await cora.page.getByLabel('Quantity shipped (kg), item 1').fill('20.5');
+    await cora.page.getByLabel('Value shipped (USD), item 1').fill('40000');
+    await cora.page.getByRole('button', { name: 'Record usage' }).click();
+    await cora.page.getByTestId('usage').getByText('DE-ATLAS-0001').waitFor();
+    await cora.page.getByLabel('Customs declaration reference').fill('DE-ATLAS-0002');
+    await cora.page.getByLabel('Quantity shipped (kg), item 1').fill('500');
+    await cora.page.getByLabel('Value shipped (USD), item 1').fill('1');
+    await cora.page.getByRole('button', { name: 'Record usage' }).click();
+    expect(await cora.page.locator('#f-items-0-quantityKg-error').innerText()).toContain('only 100 kg');
+
+    // The holder: remaining quantity and value, the usage, the code; amend opens the new draft.
+    const holder = await newPage(browser, VIEWPORTS.phone);
+    problems.push(holder.problems);
+    await signInAs(holder.page, 'alice');
+    await holder.page.goto(`${fixture.stack.url}/#/licences/${number}`);
+    const goods = holder.page.getByTestId('licence-goods');
+    await goods.getByText('100 kg', { exact: true }).waitFor();
+    await goods.getByText('210,000 USD', { exact: true }).waitFor();
+    await holder.page.getByTestId('usage').getByText('DE-ATLAS-0001').waitFor();
+    expect(await holder.page.getByTestId('verification-code').innerText()).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    await accessible(holder.page, 'licence (holder)');
+    await holder.page.getByRole('button', { name: 'Amend', exact: true }).click();
+    await holder.page.waitForURL(/#\/applications\/app_/);
+    await holder.page.getByTestId('status').filter({ hasText: 'Draft' }).waitFor();
+    const draftId = decodeURIComponent(new URL(holder.page.url()).hash.split('/')[2] ?? '');
+    expect((await alice.get(`/applications/${draftId}`)).body.amends).toBe(number);
+
+    // A senior reviewer suspends with a coded reason; they may not reinstate their own suspension; revoke.
+    const sam = await newPage(browser);
+    problems.push(sam.problems);
+    await signInAs(sam.page, 'sam');
+    await sam.page.goto(`${fixture.stack.url}/#/licences/${number}`);
+    await sam.page.locator('form[data-action="suspend"]').getByLabel('Breach of conditions').check();
+    await sam.page
+      .locator('form[data-action="suspend"]')
+      .getByLabel('Note (optional)')
+      .fill('Audit found re-export.');
+    await sam.page.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await sam.page.getByTestId('licence-status').filter({ hasText: 'Suspended' }).waitFor();
+    expect(await sam.page.locator('form[data-action="reinstate"]').count()).toBe(0);
+    await accessible(sam.page, 'licence (senior reviewer)');
+    await sam.page.locator('form[data-action="revoke"]').getByLabel('Sanctions').check();
+    await sam.page.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await sam.page.getByTestId('licence-status').filter({ hasText: 'Revoked' }).waitFor();
+
+    expect(problems.flatMap((found) => found.list)).toEqual([]);
+    for (const opened of [cora, holder, sam]) await opened.context.close();
+  });
+
+  it('the applicant appeals a screening refusal; a senior reviewer overturns it with a correction', {
+    timeout: 120_000,
+  }, async () => {
+    const { alice } = fixture.people;
+    const military = completeDetails({
+      endUser: { name: 'Technische Hochschule Labor', country: 'DE', address: '1 Campus', type: 'MILITARY' },
+    });
+    const id = await readyToSubmit(alice, military);
+    expect((await alice.post(`/applications/${id}/actions/submit`, SUBMIT_BODY)).status).toBe(200);
+    await completion(fixture.people, id, 'DENIED');
+    const problems: PageProblems[] = [];
+
+    const applicant = await newPage(browser);
+    problems.push(applicant.problems);
+    await signInAs(applicant.page, 'alice');
+    await applicant.page.goto(`${fixture.stack.url}/#/applications/${id}`);
+    expect(await applicant.page.getByTestId('appeal-deadline').innerText()).toMatch(/until \d+ \w+ \d{4}/);
+    await accessible(applicant.page, 'appeal form (applicant)');
+    await applicant.page.getByRole('button', { name: 'Appeal', exact: true }).click();
+    await applicant.page.locator('#f-grounds-error').waitFor();
+    await applicant.page
+      .getByLabel('Grounds of appeal')
+      .fill('The laboratory is civilian; the type was chosen in error.');
+    await applicant.page.getByRole('button', { name: 'Appeal', exact: true }).click();
+    await applicant.page.getByTestId('status').filter({ hasText: 'Appealed' }).waitFor();
+    await applicant.page.getByRole('link', { name: 'Add documents that support the appeal' }).waitFor();
+
+    const sam = await newPage(browser);
+    problems.push(sam.problems);
+    await signInAs(sam.page, 'sam');
+    await sam.page.goto(`${fixture.stack.url}/#/applications/${id}`);
+    await statusShown(sam.page, 'Appealed');
+    await sam.page.getByRole('heading', { name: 'Decide appeal' }).waitFor();
+    await sam.page.getByLabel('Overturned').check();
+    await sam.page
+      .getByLabel('Note', { exact: true })
+      .fill('The end user is a civilian university laboratory.');
+    await sam.page.getByLabel('Corrected end user type').selectOption('RESEARCH');
+    await accessible(sam.page, 'decide appeal (senior reviewer)');
+    await sam.page.getByRole('button', { name: 'Decide appeal' }).click();
+    await sam.page.getByTestId('status').filter({ hasNotText: 'Appealed' }).waitFor();
+    const decided = await eventually(
+      async () => {
+        const { body } = await alice.get(`/applications/${id}`);
+        return body.status === 'UNDER_REVIEW' ? body : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 300, what: 'the corrected application back under review' },
+    );
+    expect(decided.endUser.type).toBe('RESEARCH');
+    expect(decided.appeal.outcome).toBe('OVERTURNED');
+
+    expect(problems.flatMap((found) => found.list)).toEqual([]);
+    for (const opened of [applicant, sam]) await opened.context.close();
   });
 });
 

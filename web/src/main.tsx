@@ -5,6 +5,7 @@ import { completeSignIn } from './auth.ts';
 import { ApplicationPage } from './pages/application.tsx';
 import { ApplicationsPage, NewApplicationPage } from './pages/applications.tsx';
 import { DocumentsPage, SectionPage, SubmitPage } from './pages/draft.tsx';
+import { LicencePage, LicencesPage } from './pages/licence.tsx';
 import { OpsPage } from './pages/ops.tsx';
 import { QueuePage } from './pages/queue.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -22,6 +23,8 @@ export type Route =
   | { page: 'section'; id: string; section: string }
   | { page: 'documents'; id: string }
   | { page: 'submit'; id: string }
+  | { page: 'licences' }
+  | { page: 'licence'; number: string }
   | { page: 'queue' }
   | { page: 'ops' }
   | { page: 'stats' }
@@ -43,6 +46,8 @@ export function parseRoute(hash: string): Route {
       if (third === 'documents') return { page: 'documents', id: second };
       if (third === 'submit') return { page: 'submit', id: second };
       return { page: 'section', id: second, section: third };
+    case 'licences':
+      return second === undefined ? { page: 'licences' } : { page: 'licence', number: second };
     case 'queue':
       return { page: 'queue' };
     case 'ops':
@@ -62,6 +67,7 @@ function homeOf(session: Session | null): string {
   if (!session) return '#/sign-in';
   if (hasGroup(session, 'reviewer', 'senior-reviewer')) return '#/queue';
   if (hasGroup(session, 'operator', 'auditor')) return '#/ops';
+  if (hasGroup(session, 'customs')) return '#/licences';
   return '#/applications';
 }
 
@@ -85,6 +91,8 @@ function Header({ session }: { session: Session | null }) {
   if (hasGroup(session, 'reviewer', 'senior-reviewer'))
     links.push(['#/queue', 'Queue'], ['#/applications', 'Cases']);
   if (hasGroup(session, 'operator', 'auditor')) links.push(['#/ops', 'Operations']);
+  if (hasGroup(session, 'applicant', 'reviewer', 'senior-reviewer', 'auditor', 'customs'))
+    links.push(['#/licences', 'Licences']);
   links.push(['#/stats', 'Statistics'], ['#/verify', 'Verify a licence']);
   return (
     <header class="header">
@@ -156,6 +164,10 @@ function Page({ route, session }: { route: Route; session: Session | null }) {
       return <DocumentsPage id={route.id} />;
     case 'submit':
       return <SubmitPage id={route.id} />;
+    case 'licences':
+      return <LicencesPage />;
+    case 'licence':
+      return <LicencePage number={route.number} session={session} />;
     case 'queue':
       return <QueuePage />;
     case 'ops':

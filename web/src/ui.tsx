@@ -29,6 +29,8 @@ const TAG_COLOURS: Record<string, string> = {
   UNDER_REVIEW: 'turquoise',
   INFORMATION_REQUESTED: 'orange',
   PENDING_SIGN_OFF: 'yellow',
+  APPEALED: 'purple',
+  OVERTURNED: 'turquoise',
   APPROVED: 'green',
   ACTIVE: 'green',
   DENIED: 'red',
@@ -511,5 +513,29 @@ export function Table<T>(props: {
         </tbody>
       </table>
     </Scroll>
+  );
+}
+
+/** A loaded list as a table: its loading, error and empty states in words. */
+export function LoadedTable<T>(props: {
+  loaded: { data?: readonly T[] | undefined; error?: unknown; loading: boolean };
+  empty: string;
+  caption: string;
+  columns: ReadonlyArray<Column<T>>;
+  rowKey: (row: T) => string | number;
+  testId?: string;
+}) {
+  const { data, error, loading } = props.loaded;
+  if (error !== undefined) return <LoadError error={error} />;
+  if (!data) return loading ? <Loading /> : null;
+  if (data.length === 0) return <Empty>{props.empty}</Empty>;
+  return (
+    <Table
+      caption={props.caption}
+      columns={props.columns}
+      rows={data}
+      rowKey={props.rowKey}
+      testId={props.testId}
+    />
   );
 }

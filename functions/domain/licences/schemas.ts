@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { LICENCE_REASONS } from '../codes.ts';
 import {
   AuditEventSchema,
   ELEMENTS,
@@ -14,6 +15,8 @@ import {
 } from '../schemas.ts';
 import { LICENCE_ACTIONS, LICENCE_STATUSES } from './lifecycle.ts';
 
+export { LICENCE_REASONS };
+
 /**
  * The licence aggregate's shapes. Amounts are stored as integers (grams and cents) so that "used
  * up" is exact; requests and responses carry kg and USD as decimals.
@@ -21,16 +24,6 @@ import { LICENCE_ACTIONS, LICENCE_STATUSES } from './lifecycle.ts';
 export const LicenceStatusSchema = z.enum(LICENCE_STATUSES);
 export const LicenceActionSchema = z.enum(LICENCE_ACTIONS);
 
-/** Reason codes for a suspension or revocation, coded like denial reasons. */
-export const LICENCE_REASONS = [
-  'BREACH_OF_CONDITIONS',
-  'RISK_OF_DIVERSION',
-  'DENIED_PARTY',
-  'SANCTIONS',
-  'FALSE_INFORMATION',
-  'NATIONAL_SECURITY',
-  'OTHER',
-] as const;
 export type LicenceReason = (typeof LICENCE_REASONS)[number];
 
 const decimals = (places: number) => (value: number) => {

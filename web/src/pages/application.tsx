@@ -1,6 +1,6 @@
 import { lazy, Suspense } from 'preact/compat';
 import { useState } from 'preact/hooks';
-import { DENIAL_REASONS } from '#domain/codes.ts';
+import { DENIAL_REASONS, END_USER_TYPES } from '#domain/codes.ts';
 import { enc, get, post } from '../api.ts';
 import { hasGroup, type Session } from '../session.ts';
 import type { Action, Application, AuditEvent, ChainVerification, InformationRequest } from '../types.ts';
@@ -16,6 +16,7 @@ import {
   label,
   pathLabel,
   Radios,
+  SelectField,
   SummaryList,
   Table,
   Tag,
@@ -26,6 +27,7 @@ import {
 } from '../ui.tsx';
 import { ClockDetails } from './clock.tsx';
 import { DetailsSummary, DocumentTable, missingIn, SECTIONS, sectionOf, useApplication } from './draft.tsx';
+import { licenceHref } from './licence.tsx';
 
 /** The state diagram pulls in the graph layout library: loaded only where it is drawn. */
 const Workflow = lazy(() => import('./workflow.tsx'));
@@ -65,6 +67,7 @@ export function ApplicationPage({ id, session }: { id: string; session: Session 
       <Actions application={application} onDone={loaded.reload} />
       <InformationRequests application={application} onDone={loaded.reload} />
       <Decision application={application} />
+      <Appeal application={application} />
       <ClockDetails clock={application.clock} />
       <section class="section" aria-labelledby="details">
         <h2 class="heading-m" id="details">
@@ -276,8 +279,17 @@ function ActionForm({
   const v = (name: string) => values[name] ?? '';
   const note = v('note') === '' ? {} : { note: v('note') };
 
-  // A string: actions the API adds later (appeals) get their form before the type knows them.
+  // A string: actions the API adds later get their form before the type knows them.
   const name: string = action;
+  // An overturned screening refusal re-screens on the facts the decider corrects (merge patch).
+  const corrections = () => {
+    if (v('outcome') !== 'OVERTURNED') return {};
+    const endUser = v('endUserType') === '' ? undefined : { type: v('endUserType') };
+    const endUse = v('military') === '' ? undefined : { military: v('military') === 'true' };
+    return endUser || endUse
+      ? { corrections: { ...(endUser && { endUser }), ...(endUse && { endUse }) } }
+      : {};
+  };
   const body = (): Record<string, unknown> => {
     switch (name) {
       case 'request-information':
@@ -302,7 +314,7 @@ function ActionForm({
       case 'appeal':
         return { grounds: v('grounds') };
       case 'decide-appeal':
-        return { outcome: v('outcome'), ...note };
+        return { outcome: v('outcome'), note: v('note'), ...corrections() };
       default:
         return {};
     }
@@ -388,7 +400,15 @@ function ActionForm({
       case 'reassign':
         return text('to', 'Reassign to (user name)');
       case 'appeal':
-        return area('grounds', 'Grounds of appeal');
+        return (
+          <>
+            <p data-testid="appeal-deadline">
+              You may appeal once, until {formatDate(application.decision?.appealDeadline)}. Once the appeal
+              is lodged you can add documents that support it.
+            </p>
+            {area('grounds', 'Grounds of appeal')}
+          </>
+        );
       case 'decide-appeal':
         return (
           <>
@@ -396,7 +416,28 @@ function ActionForm({
               ['UPHELD', 'Upheld (the refusal stands)'],
               ['OVERTURNED', 'Overturned'],
             ])}
-            {optionalNote}
+            {area('note', 'Note', 2)}
+            {v('outcome') === 'OVERTURNED' && (
+              <fieldset class="fieldset" id="f-corrections">
+                <legend class="fieldset__legend">
+                  Corrections (optional): the facts screening runs again on, for an overturned screening
+                  refusal
+                </legend>
+                <SelectField
+                  path="corrections.endUser.type"
+                  label="Corrected end user type"
+                  options={END_USER_TYPES}
+                  value={v('endUserType')}
+                  onChange={set('endUserType')}
+                  errors={errors}
+                />
+                {radios('military', 'Corrected: is the end use military?', [
+                  ['', 'Unchanged'],
+                  ['false', 'No'],
+                  ['true', 'Yes'],
+                ])}
+              </fieldset>
+            )}
           </>
         );
       default:
@@ -516,10 +557,7 @@ function Decision({ application }: { application: Application }) {
           <h3 class="heading-s">Licence {licence.licenceNumber}</h3>
           <SummaryList
             rows={[
-              [
-                'Licence number',
-                <a href={`#/verify/${enc(licence.licenceNumber)}`}>{licence.licenceNumber}</a>,
-              ],
+              ['Licence number', <a href={licenceHref(licence.licenceNumber)}>{licence.licenceNumber}</a>],
               ['Valid', `${formatDate(licence.validFrom)} to ${formatDate(licence.validTo)}`],
               ['Conditions', licence.conditions.join('; ') || 'none'],
               [
@@ -531,6 +569,46 @@ function Decision({ application }: { application: Application }) {
             ]}
           />
         </>
+      )}
+    </section>
+  );
+}
+
+/** The appeal: its grounds, its own clock, documents added for it, and its outcome. */
+function Appeal({ application }: { application: Application }) {
+  const { appeal } = application;
+  if (!appeal) return null;
+  const clock = appeal.clock;
+  return (
+    <section class="section" aria-labelledby="appeal">
+      <h2 class="heading-m" id="appeal">
+        Appeal
+      </h2>
+      <SummaryList
+        rows={[
+          ['Lodged', formatDate(appeal.lodgedAt)],
+          ['Grounds', appeal.grounds],
+          [
+            'Appeal clock',
+            clock.startedAt
+              ? `${clock.workingDaysElapsed} of ${clock.workingDaysLimit} working days${clock.stoppedAt ? ' (stopped)' : ''}, due ${formatDate(clock.dueAt)}`
+              : '—',
+          ],
+          ['Outcome', appeal.outcome ? <Tag status={appeal.outcome} /> : 'pending'],
+          ...(appeal.outcome
+            ? ([
+                ['Decided', `${formatDate(appeal.decidedAt)} by ${appeal.decidedBy ?? '—'}`],
+                ['Note', appeal.note ?? '—'],
+              ] as const)
+            : []),
+        ]}
+      />
+      {application.allowedActions.includes('add-document') && (
+        <p>
+          <a href={`#/applications/${enc(application.applicationId)}/documents`}>
+            Add documents that support the appeal
+          </a>
+        </p>
       )}
     </section>
   );

@@ -4,13 +4,11 @@ import { hasGroup, type Session } from '../session.ts';
 import type { Application, Page } from '../types.ts';
 import {
   type Column,
-  Empty,
   ErrorSummary,
   type FormErrors,
   formatDate,
-  LoadError,
+  LoadedTable,
   Loading,
-  Table,
   Tag,
   toFormErrors,
   useLoad,
@@ -56,17 +54,13 @@ export function ApplicationsPage({ session }: { session: Session | null }) {
           </a>
         </p>
       )}
-      {list.loading && <Loading />}
-      {list.error !== undefined && <LoadError error={list.error} />}
-      {list.data && list.data.items.length === 0 && <Empty>There are no applications yet.</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <Table
-          caption="Applications, newest first"
-          columns={APPLICATION_COLUMNS}
-          rows={list.data.items}
-          rowKey={(row) => row.applicationId}
-        />
-      )}
+      <LoadedTable
+        loaded={{ ...list, data: list.data?.items }}
+        empty="There are no applications yet."
+        caption="Applications, newest first"
+        columns={APPLICATION_COLUMNS}
+        rowKey={(row) => row.applicationId}
+      />
       <div class="pagination">
         {cursors.length > 1 && (
           <button type="button" class="link-button" onClick={() => setCursors(cursors.slice(0, -1))}>

@@ -4,14 +4,11 @@ import type { Application, ExecutionInfo, Page } from '../types.ts';
 import {
   Button,
   type Column,
-  Empty,
   ErrorSummary,
   type FormErrors,
   formatDate,
-  LoadError,
-  Loading,
+  LoadedTable,
   label,
-  Table,
   Tag,
   toFormErrors,
   useLoad,
@@ -103,18 +100,14 @@ export function OpsPage() {
           </p>
         )}
       </div>
-      {rows.loading && !rows.data && <Loading />}
-      {rows.error !== undefined && <LoadError error={rows.error} />}
-      {rows.data && rows.data.length === 0 && <Empty>There are no applications yet.</Empty>}
-      {rows.data && rows.data.length > 0 && (
-        <Table
-          caption="Applications, newest first, with their current execution"
-          columns={OPS_COLUMNS}
-          rows={rows.data}
-          rowKey={(row) => row.application.applicationId}
-          testId="ops-table"
-        />
-      )}
+      <LoadedTable
+        loaded={rows}
+        empty="There are no applications yet."
+        caption="Applications, newest first, with their current execution"
+        columns={OPS_COLUMNS}
+        rowKey={(row) => row.application.applicationId}
+        testId="ops-table"
+      />
     </>
   );
 }

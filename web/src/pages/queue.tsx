@@ -4,14 +4,11 @@ import type { Application, Page, QueueItem } from '../types.ts';
 import {
   Button,
   type Column,
-  Empty,
   ErrorSummary,
   type FormErrors,
   formatDate,
-  LoadError,
-  Loading,
+  LoadedTable,
   label,
-  Table,
   Tag,
   toFormErrors,
   useLoad,
@@ -111,18 +108,14 @@ export function QueuePage() {
           </select>
         </div>
       </div>
-      {queue.loading && !queue.data && <Loading />}
-      {queue.error !== undefined && <LoadError error={queue.error} />}
-      {queue.data && queue.data.items.length === 0 && <Empty>The queue is empty.</Empty>}
-      {queue.data && queue.data.items.length > 0 && (
-        <Table
-          caption="Cases in queue order"
-          columns={QUEUE_COLUMNS}
-          rows={queue.data.items}
-          rowKey={(row) => row.applicationId}
-          testId="queue"
-        />
-      )}
+      <LoadedTable
+        loaded={{ ...queue, data: queue.data?.items }}
+        empty="The queue is empty."
+        caption="Cases in queue order"
+        columns={QUEUE_COLUMNS}
+        rowKey={(row) => row.applicationId}
+        testId="queue"
+      />
     </>
   );
 }
