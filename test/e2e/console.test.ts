@@ -288,6 +288,18 @@ describe('the web console', () => {
     await otto.page.goto(`${fixture.stack.url}/ops`);
     await otto.page.waitForURL(/\/#\/ops$/);
     await otto.page.getByTestId('ops-table').waitFor();
+    // Recent domain events (GET /events), newest first: the approval of this application among them.
+    await eventually(
+      async () => {
+        await otto.page.getByRole('button', { name: 'Refresh the events' }).click();
+        const row = otto.page
+          .getByTestId('events')
+          .locator('tr', { hasText: id })
+          .filter({ hasText: 'Approve' });
+        return (await row.count()) > 0 ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500, what: 'the approve event on the operations page' },
+    );
     await otto.page.getByRole('button', { name: 'Reconcile now' }).click();
     expect(await otto.page.getByTestId('reconcile-result').innerText()).toMatch(
       /^Checked \d+; repaired \d+\.$/,

@@ -16,6 +16,7 @@ export type { Action, Status } from '#domain/applications/lifecycle.ts';
 export type { QueueItem } from '#domain/applications/queue.ts';
 export type { ApplicationView as Application } from '#domain/applications/views.ts';
 export type { ChainVerification } from '#domain/audit.ts';
+export type { DomainEvent } from '#domain/events.ts';
 export type { ExecutionEvent, ExecutionInfo } from '#domain/ports.ts';
 export type {
   AuditEvent,

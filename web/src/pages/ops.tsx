@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, enc, get, post } from '../api.ts';
-import type { Application, ExecutionInfo, Page } from '../types.ts';
+import type { Application, DomainEvent, ExecutionInfo, Page } from '../types.ts';
 import {
   Button,
   type Column,
@@ -41,6 +41,70 @@ async function loadRows(): Promise<Row[]> {
     );
   }
   return rows;
+}
+
+/** How far back the recent events go, and how many are shown (newest first). */
+const EVENTS_WINDOW_MS = 60 * 60 * 1000;
+const EVENTS_SHOWN = 25;
+const EVENT_PAGES = 10;
+
+/** The feed is in recording order: read the last hour page by page, keep the newest. */
+async function recentEvents(): Promise<DomainEvent[]> {
+  const since = new Date(Date.now() - EVENTS_WINDOW_MS).toISOString();
+  let events: DomainEvent[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < EVENT_PAGES; page += 1) {
+    const query: string = cursor ? `cursor=${enc(cursor)}` : `since=${enc(since)}`;
+    const answer: Page<DomainEvent> = await get<Page<DomainEvent>>(`/events?limit=100&${query}`);
+    events = [...events, ...answer.items].slice(-EVENTS_SHOWN);
+    cursor = answer.cursor;
+    if (!cursor) break;
+  }
+  return events.reverse();
+}
+
+const EVENT_COLUMNS: ReadonlyArray<Column<DomainEvent>> = [
+  ['Recorded', (event) => formatDate(event.recordedAt)],
+  ['Event', (event) => label(event.type)],
+  [
+    'Of',
+    (event) =>
+      event.aggregate === 'application' ? (
+        <a class="mono" href={`#/applications/${enc(event.applicationId)}`}>
+          {event.applicationId}
+        </a>
+      ) : (
+        <a class="mono" href={`#/licences/${enc(event.licenceNumber)}`}>
+          {event.licenceNumber}
+        </a>
+      ),
+  ],
+  ['Status', (event) => `${event.fromStatus ? `${label(event.fromStatus)} → ` : ''}${label(event.toStatus)}`],
+  ['Org', (event) => event.orgId],
+  ['Id', (event) => <code class="hash">{event.id}</code>],
+];
+
+function RecentEvents() {
+  const events = useLoad(recentEvents, []);
+  return (
+    <section class="section" aria-labelledby="events">
+      <h2 class="heading-m" id="events">
+        Recent domain events
+      </h2>
+      <p>The last hour's events (GET /events), newest first; at most {EVENTS_SHOWN}.</p>
+      <Button variant="secondary" onClick={events.reload}>
+        Refresh the events
+      </Button>
+      <LoadedTable
+        loaded={events}
+        empty="No event in the last hour."
+        caption="Recent domain events, newest first"
+        columns={EVENT_COLUMNS}
+        rowKey={(event) => event.id}
+        testId="events"
+      />
+    </section>
+  );
 }
 
 interface ReconcileResult {
@@ -108,6 +172,7 @@ export function OpsPage() {
         rowKey={(row) => row.application.applicationId}
         testId="ops-table"
       />
+      <RecentEvents />
     </>
   );
 }
