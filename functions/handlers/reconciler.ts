@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
+import { createDependencies } from '../adapters/dependencies.ts';
 import { logger } from '../adapters/observability.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions.ts';
 import { WorkflowItems } from '../adapters/workflow-items.ts';
@@ -12,7 +13,8 @@ import {
   statusForState,
 } from '../domain/applications/workflow-states.ts';
 import type { DomainConfig } from '../domain/config.ts';
-import type { StoredApplication, WorkflowEngine } from '../domain/ports.ts';
+import { expireLicence } from '../domain/licences/use-cases.ts';
+import type { LicenceRepository, StoredApplication, WorkflowEngine } from '../domain/ports.ts';
 
 /**
  * The safety net (scheduled on AWS; at start-up and every minute locally). For every non-final
@@ -122,6 +124,45 @@ async function startNextGeneration(
   return 'started';
 }
 
+export interface LicenceExpiryDependencies {
+  licences: Pick<LicenceRepository, 'dueForExpiry'>;
+  expire: (licenceNumber: string) => Promise<{ changed: boolean }>;
+  now: () => Date;
+}
+
+const DUE_PAGE = 100;
+const DUE_PAGES = 10;
+
+/**
+ * The expiry safety net: licences still in force past their validTo (their schedule was lost or
+ * is late), read from the sparse expiry index — a Query, never a Scan — and expired through the
+ * domain (actor `system:reconciler`). At most DUE_PAGES pages a run; the index is eventually
+ * consistent, so a licence just expired may come back once and is skipped. Returns those expired.
+ */
+export async function expireOverdueLicences(deps: LicenceExpiryDependencies): Promise<string[]> {
+  const expired: string[] = [];
+  const seen = new Set<string>();
+  const failures: unknown[] = [];
+  for (let page = 0; page < DUE_PAGES; page++) {
+    const due = (await deps.licences.dueForExpiry(deps.now().toISOString(), DUE_PAGE)).filter(
+      (licenceNumber) => !seen.has(licenceNumber),
+    );
+    if (due.length === 0) break;
+    for (const licenceNumber of due) {
+      seen.add(licenceNumber);
+      try {
+        if ((await deps.expire(licenceNumber)).changed) expired.push(licenceNumber);
+      } catch (error) {
+        logger.error('expiring an overdue licence failed', { licenceNumber, error });
+        failures.push(error);
+      }
+    }
+  }
+  if (expired.length > 0) logger.warn('overdue licences expired by the reconciler', { expired });
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} licence(s) not expired`);
+  return expired;
+}
+
 const GRACE_MS = 60_000;
 const items = new WorkflowItems();
 const deps: ReconcilerDependencies = {
@@ -131,14 +172,31 @@ const deps: ReconcilerDependencies = {
   config,
   graceMs: GRACE_MS,
 };
+const domain = createDependencies();
+const licenceExpiry: LicenceExpiryDependencies = {
+  licences: domain.licences,
+  expire: (licenceNumber) =>
+    expireLicence(domain, licenceNumber, `reconciler:${licenceNumber}`, 'reconciler'),
+  now: () => clock.now(),
+};
 
 /**
  * `{"backfill": true}` (once, when the `openApplications` index is rolled out over stored data; see
  * docs/deploy.md) first marks every open application that lacks the index key, with one Scan.
  */
-export const handler = async (event?: unknown, _context?: Context): Promise<ReconcileSummary> => {
+export const handler = async (
+  event?: unknown,
+  _context?: Context,
+): Promise<ReconcileSummary & { licencesExpired: string[] }> => {
   if (typeof event === 'object' && event !== null && 'backfill' in event && event.backfill === true) {
     logger.info('open applications marked for the reconciler', { marked: await items.backfillOpen() });
   }
-  return reconcile(deps);
+  // Both run, whichever fails; the first failure is then thrown.
+  const [applications, licences] = await Promise.allSettled([
+    reconcile(deps),
+    expireOverdueLicences(licenceExpiry),
+  ]);
+  if (applications.status === 'rejected') throw applications.reason;
+  if (licences.status === 'rejected') throw licences.reason;
+  return { ...applications.value, licencesExpired: licences.value };
 };

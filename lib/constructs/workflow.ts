@@ -206,11 +206,18 @@ export class Workflow extends Construct {
         APPLICATIONS_TABLE: props.data.applications.table.tableName,
         STATE_MACHINE_ARN: this.ref.stateMachineArn,
         // Timer seconds for the repaired executions follow the same regime configuration.
+        LICENCES_TABLE: props.data.licences.table.tableName,
+        AUDIT_TABLE: props.data.auditEvents.table.tableName,
+        LICENCE_SIGNING_KEY_ID: props.data.licenceSigningKey.keyArn,
         ...props.domainEnvironment,
       },
     });
     fn.bindTable({ table: props.data.applications, access: 'scanAndUpdate' });
     fn.bindWorkflow(this.ref, 'list', 'observe', 'start', 'sendTaskSuccess', 'stop');
+    // The expiry safety net: overdue licences from the sparse expiry index, expired and re-signed.
+    fn.bindTable({ table: props.data.licences, access: 'readWrite' });
+    fn.bindTable({ table: props.data.auditEvents, access: 'appendOnly' });
+    fn.bindLicenceSigning(props.data.licenceSigningKey);
     new Rule(this, 'ReconcileSchedule', {
       description: 'Runs the reconciler',
       schedule: Schedule.rate(props.reconcileEvery),

@@ -96,4 +96,41 @@ describe('workflow: licence expiry', () => {
     expect((await audrey.get(`/licences/${number}/audit/verify`)).body).toMatchObject({ valid: true });
     expect(localExpirySchedules.pending().some((entry) => entry.licenceNumber === number)).toBe(false);
   });
+
+  it('a lost schedule: usage past validTo refused while still ACTIVE, then the reconciler expires it', async () => {
+    const { alice, audrey } = e2e.people;
+    const cora = await e2e.stack.as('cora', 'authority', ['customs']);
+    const number = await activeLicence();
+    const issued = await alice.get(`/licences/${number}`);
+    await scheduleOf(number);
+    await localExpirySchedules.cancel(number);
+
+    pastValidTo(issued.body.validTo);
+    const late = await cora.post(`/licences/${number}/actions/record-usage`, {
+      usageId: 'late-1',
+      shippedAt: issued.body.validFrom,
+      declarationRef: 'CUS-LATE-1',
+      items: [{ goodsIndex: 0, quantityKg: 1, valueUsd: 100 }],
+    });
+    expect(late).toMatchObject({ status: 422, body: { error: { code: 'OUTSIDE_VALIDITY' } } });
+    expect((await alice.get(`/licences/${number}`)).body.status).toBe('ACTIVE');
+
+    const reconciler = await import('#handlers/reconciler.ts');
+    const expired = await eventually(async () => {
+      await reconciler.handler();
+      const licence = await alice.get(`/licences/${number}`);
+      return licence.body.status === 'EXPIRED' ? licence.body : undefined;
+    });
+    expect(expired.allowedActions).toEqual([]);
+    const audit = await audrey.get(`/licences/${number}/audit`);
+    expect(audit.body.items.at(-1)).toMatchObject({
+      action: 'expire',
+      actor: { sub: 'system:reconciler' },
+      fromStatus: 'ACTIVE',
+      toStatus: 'EXPIRED',
+    });
+    expect((await audrey.get(`/licences/${number}/audit/verify`)).body).toMatchObject({ valid: true });
+    // Expired licences leave the sparse index: the next run finds nothing of it.
+    expect((await reconciler.handler()).licencesExpired).not.toContain(number);
+  });
 });

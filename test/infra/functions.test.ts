@@ -50,7 +50,14 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
   {
     entry: 'reconciler',
     of: (stack) => stack.workflow.reconciler,
-    env: ['APPLICATIONS_TABLE', 'STATE_MACHINE_ARN', ...DOMAIN],
+    env: [
+      'APPLICATIONS_TABLE',
+      'STATE_MACHINE_ARN',
+      'LICENCES_TABLE',
+      'AUDIT_TABLE',
+      'LICENCE_SIGNING_KEY_ID',
+      ...DOMAIN,
+    ],
   },
   { entry: 'stats', of: (stack) => stack.statistics.consumer, env: ['STATS_TABLE', ...DOMAIN] },
   {

@@ -203,7 +203,7 @@ describe('IAM of the stack', () => {
   });
 
   describe('reconciler function', () => {
-    it('scans applications and lists, describes, starts, wakes and stops executions', () => {
+    it('scans applications, lists, describes, starts, wakes and stops executions, expires licences without a scan', () => {
       const reconcilerGrants = grants((synthesized) => synthesized.stack.workflow.reconciler);
       expect(allows(reconcilerGrants, 'dynamodb:Scan', arn.applications)).toBe(true);
       expect(allows(reconcilerGrants, 'dynamodb:Query', arn.applications)).toBe(true);
@@ -217,7 +217,12 @@ describe('IAM of the stack', () => {
       ).toBe(true);
       expect(allows(reconcilerGrants, 'states:StopExecution', arn.executions)).toBe(true);
       expect(allows(reconcilerGrants, 'states:StopExecution', arn.stateMachine)).toBe(false);
-      expect(allows(reconcilerGrants, 'dynamodb:PutItem', arn.audit)).toBe(false);
+      // The expiry safety net: it appends licence audit events (never changes them) and signs.
+      expect(allows(reconcilerGrants, 'dynamodb:PutItem', arn.audit)).toBe(true);
+      expect(allows(reconcilerGrants, 'dynamodb:UpdateItem', arn.audit)).toBe(false);
+      expect(allows(reconcilerGrants, 'dynamodb:DeleteItem', arn.audit)).toBe(false);
+      expect(allows(reconcilerGrants, 'dynamodb:Scan', arnOf(s.stack.data.licences.table))).toBe(false);
+      expect(allows(reconcilerGrants, 'kms:Sign', arnOf(s.stack.data.licenceSigningKey))).toBe(true);
     });
   });
 
