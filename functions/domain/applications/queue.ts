@@ -303,7 +303,7 @@ export class QueueWalk {
       for (;;) {
         const heads: Array<[SourceName, Source, QueueRecord]> = [];
         for (const [name, source] of sources) {
-          const head = await source.peek();
+          const head = await this.freshHead(name, source);
           if (head) heads.push([name, source, head]);
         }
         const first = pickFirst(heads, (record) => this.dueOf(record));
@@ -314,6 +314,24 @@ export class QueueWalk {
         if (this.matches(record)) yield record;
       }
     }
+  }
+
+  /**
+   * The partition's first record not changed since the pinned instant. A changed record is never
+   * listed, and its due date at the pinned instant need not follow its new key (a pause that began
+   * later), so left in the merge it could hold back the unchanged records behind it.
+   */
+  private async freshHead(name: SourceName, source: Source): Promise<QueueRecord | undefined> {
+    for (let head = await source.peek(); head; head = await source.peek()) {
+      if (!this.changedSincePinned(head)) return head;
+      source.take();
+      this.cursor[name] = head.queueSk;
+    }
+    return undefined;
+  }
+
+  private changedSincePinned(record: QueueRecord): boolean {
+    return this.resumed && record.updatedAt > this.cursor.at;
   }
 
   private nextSegment(): void {
@@ -368,7 +386,7 @@ export class QueueWalk {
     if (this.query.assigned === 'me' && record.assignedTo !== this.context.caller) return false;
     // On later pages, a case changed after the first page was read may already have been listed
     // at its old place: it is left out, so no case appears twice. Unchanged cases keep their keys.
-    return !(this.resumed && record.updatedAt > this.cursor.at);
+    return !this.changedSincePinned(record);
   }
 }
 
