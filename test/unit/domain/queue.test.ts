@@ -201,7 +201,27 @@ describe('queue order', () => {
           expect(seen.filter((id) => !changed.has(id))).toEqual(unchanged);
         },
       ),
-      { numRuns: 50 },
+      {
+        numRuns: 50,
+        examples: [
+          // A case paused after the first page (its due date at the pinned instant then follows no
+          // key) once held the unchanged paused case behind it back past a running one.
+          [
+            [
+              { lane: 'EXPEDITED', submittedDay: 0, shape: 'review', rfiAfterDays: 0, rfiDays: 0 },
+              { lane: 'EXPEDITED', submittedDay: 2, shape: 'sign-off', rfiAfterDays: 0, rfiDays: 0 },
+              { lane: 'EXPEDITED', submittedDay: 0, shape: 'review', rfiAfterDays: 0, rfiDays: 0 },
+              { lane: 'ENHANCED', submittedDay: 2, shape: 'review', rfiAfterDays: 0, rfiDays: 0 },
+              { lane: 'EXPEDITED', submittedDay: 0, shape: 'review', rfiAfterDays: 0, rfiDays: 0 },
+              { lane: 'EXPEDITED', submittedDay: 0, shape: 'review', rfiAfterDays: 0, rfiDays: 0 },
+              { lane: 'EXPEDITED', submittedDay: 0, shape: 'review', rfiAfterDays: 0, rfiDays: 0 },
+              { lane: 'ENHANCED', submittedDay: 0, shape: 'paused', rfiAfterDays: 4, rfiDays: 0 },
+            ],
+            1,
+            [901882867, 0, 0],
+          ],
+        ],
+      },
     );
   }, 60_000);
 
