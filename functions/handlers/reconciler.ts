@@ -35,6 +35,9 @@ export interface ReconcileSummary {
   repaired: Array<{ applicationId: string; repair: 'started' | 'woken' }>;
 }
 
+/** One run of the handler: the applications' summary and the overdue licences expired. */
+export type ReconcilerRun = ReconcileSummary & { licencesExpired: string[] };
+
 export interface ReconcilerDependencies {
   items: Pick<WorkflowItems, 'toReconcile' | 'advanceGeneration'>;
   workflow: WorkflowEngine;
@@ -184,10 +187,7 @@ const licenceExpiry: LicenceExpiryDependencies = {
  * `{"backfill": true}` (once, when the `openApplications` index is rolled out over stored data; see
  * docs/deploy.md) first marks every open application that lacks the index key, with one Scan.
  */
-export const handler = async (
-  event?: unknown,
-  _context?: Context,
-): Promise<ReconcileSummary & { licencesExpired: string[] }> => {
+export const handler = async (event?: unknown, _context?: Context): Promise<ReconcilerRun> => {
   if (typeof event === 'object' && event !== null && 'backfill' in event && event.backfill === true) {
     logger.info('open applications marked for the reconciler', { marked: await items.backfillOpen() });
   }

@@ -318,6 +318,15 @@ describe('the web console', () => {
     // The public: the licence is valid, and its signed document checks out in the browser.
     const { licence } = (await fixture.people.alice.get(`/applications/${id}`)).body;
     const { verificationCode } = (await fixture.people.alice.get(`/licences/${licence.licenceNumber}`)).body;
+    // Operator: the licence without its usage (operators see no values), and the usage never asked for.
+    const usageRequests: string[] = [];
+    otto.page.on('request', (request) => {
+      if (request.url().endsWith('/usage')) usageRequests.push(request.url());
+    });
+    await otto.page.goto(`${fixture.stack.url}/#/licences/${licence.licenceNumber}`);
+    await otto.page.getByText('not to operators').waitFor();
+    expect(await otto.page.getByTestId('licence-status').innerText()).toMatch(/active/i);
+    expect(usageRequests).toEqual([]);
     const visitor = await newPage(browser);
     problems.push(visitor.problems);
     await visitor.page.goto(`${fixture.stack.url}/#/verify/${licence.licenceNumber}`);
@@ -506,6 +515,7 @@ describe('POST /ops/reconcile', () => {
       started: expect.any(Number),
       woken: expect.any(Number),
       repaired: expect.any(Array),
+      licencesExpired: expect.any(Array),
     });
     expect((await rita.post('/ops/reconcile', {})).body.error.code).toBe('FORBIDDEN');
     expect((await otto.post('/ops/reconcile', { extra: true })).status).toBe(400);

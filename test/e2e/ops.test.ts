@@ -96,6 +96,7 @@ describe.concurrent('ops CLI', { timeout: TEST_TIMEOUT_MS }, () => {
       started: expect.any(Number),
       woken: expect.any(Number),
       repaired: expect.any(Array),
+      licencesExpired: expect.any(Array),
     });
     expect(summary.checked).toBeGreaterThanOrEqual(1);
   });

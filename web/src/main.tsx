@@ -11,7 +11,7 @@ import { QueuePage } from './pages/queue.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { StatsPage } from './pages/stats.tsx';
 import { VerifyPage } from './pages/verify.tsx';
-import { currentSession, hasGroup, type Session, signOut } from './session.ts';
+import { currentSession, hasGroup, LICENCE_READERS, type Session, signOut } from './session.ts';
 
 /** Hash routes (`#/stats`, `#/applications/<id>` …): they never clash with the API's paths. */
 export type Route =
@@ -91,8 +91,7 @@ function Header({ session }: { session: Session | null }) {
   if (hasGroup(session, 'reviewer', 'senior-reviewer'))
     links.push(['#/queue', 'Queue'], ['#/applications', 'Cases']);
   if (hasGroup(session, 'operator', 'auditor')) links.push(['#/ops', 'Operations']);
-  if (hasGroup(session, 'applicant', 'reviewer', 'senior-reviewer', 'auditor', 'customs'))
-    links.push(['#/licences', 'Licences']);
+  if (hasGroup(session, ...LICENCE_READERS)) links.push(['#/licences', 'Licences']);
   links.push(['#/stats', 'Statistics'], ['#/verify', 'Verify a licence']);
   return (
     <header class="header">

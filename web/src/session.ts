@@ -60,3 +60,6 @@ export function signOut(): void {
 
 export const hasGroup = (session: Session | null, ...groups: string[]) =>
   session?.groups.some((group) => groups.includes(group)) ?? false;
+
+/** The groups that read licences and their usage (API.md: holder, reviewers, auditors, customs; operators see no values). */
+export const LICENCE_READERS = ['applicant', 'reviewer', 'senior-reviewer', 'auditor', 'customs'];

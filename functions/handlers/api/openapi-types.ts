@@ -5873,14 +5873,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description What it checked and repaired. */
+            /** @description What it checked and repaired, and the overdue licences it expired. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        checked: number;
+                        licencesExpired: string[];
+                        repaired: {
+                            applicationId: string;
+                            /** @enum {string} */
+                            repair: "started" | "woken";
+                        }[];
+                        started: number;
+                        woken: number;
                     };
                 };
             };

@@ -121,6 +121,14 @@ export const ExecutionHistorySchema = z.strictObject({
     }),
   ),
 });
+/** `POST /ops/reconcile`: what one reconciler run checked and repaired, and the overdue licences it expired. */
+export const ReconcileSummarySchema = z.strictObject({
+  checked: z.number().int(),
+  started: z.number().int(),
+  woken: z.number().int(),
+  repaired: z.array(z.strictObject({ applicationId: z.string(), repair: z.enum(['started', 'woken']) })),
+  licencesExpired: z.array(z.string()),
+});
 export const QueuePageSchema = z.strictObject({
   items: z.array(
     z.strictObject({

@@ -44,7 +44,7 @@ import {
   LIMITS,
   ListQuerySchema,
 } from '../../domain/schemas.ts';
-import type { ReconcileSummary } from '../reconciler.ts';
+import type { ReconcilerRun } from '../reconciler.ts';
 import {
   AuditTrailSchema,
   ChainVerificationSchema,
@@ -61,6 +61,7 @@ import {
   PublicStatsSchema,
   pageOf,
   QueuePageSchema,
+  ReconcileSummarySchema,
   UsageListSchema,
 } from './responses.ts';
 import type { Route, RouteRequest } from './router.ts';
@@ -533,8 +534,8 @@ export const routes: Route[] = [
         body: ActionBodySchemas.claim,
         response: {
           status: 200,
-          description: 'What it checked and repaired.',
-          schema: OpenApiDocumentSchema,
+          description: 'What it checked and repaired, and the overdue licences it expired.',
+          schema: ReconcileSummarySchema,
         },
         handle: async (request) => {
           if (!hasRole(caller(request), 'operator'))
@@ -669,9 +670,9 @@ export const routes: Route[] = [
  * Functions rights the API does not); on the local stack, where every handler shares one process,
  * the same handler in this process.
  */
-async function runReconciler(): Promise<ReconcileSummary> {
+async function runReconciler(): Promise<ReconcilerRun> {
   const functionName = process.env.RECONCILER_FUNCTION_NAME;
-  if (functionName) return invokeForJson<ReconcileSummary>(functionName);
+  if (functionName) return invokeForJson<ReconcilerRun>(functionName);
   const { handler } = await import('../reconciler.ts');
   return handler();
 }

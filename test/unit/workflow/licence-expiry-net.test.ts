@@ -10,7 +10,12 @@ describe('expireOverdueLicences', () => {
     const pages = [['L-1', 'L-2'], ['L-1', 'L-3'], ['L-1']];
     const asked: string[] = [];
     const expired = await expireOverdueLicences({
-      licences: { dueForExpiry: async (at) => (asked.push(at), pages.shift() ?? []) },
+      licences: {
+        dueForExpiry: async (at) => {
+          asked.push(at);
+          return pages.shift() ?? [];
+        },
+      },
       expire: async (licenceNumber) => ({ changed: licenceNumber !== 'L-2' }),
       now: () => NOW,
     });

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { LICENCE_REASONS } from '#domain/codes.ts';
 import { enc, get, post } from '../api.ts';
-import { hasGroup, type Session } from '../session.ts';
+import { hasGroup, LICENCE_READERS, type Session } from '../session.ts';
 import type { Application, Licence, LicenceAction, Page, UsageRecord } from '../types.ts';
 import {
   Button,
@@ -94,9 +94,11 @@ export function LicencesPage() {
 
 export function LicencePage({ number, session }: { number: string; session: Session | null }) {
   const licence = useLoad(() => get<Licence>(licencePath(number)), [number]);
+  // Operators see no values (API.md), so the usage list is only asked for by those who may read it.
+  const seesUsage = hasGroup(session, ...LICENCE_READERS);
   const usage = useLoad(
-    () => get<{ items: UsageRecord[] }>(`${licencePath(number)}/usage`),
-    [number, licence.data?.version],
+    async () => (seesUsage ? get<{ items: UsageRecord[] }>(`${licencePath(number)}/usage`) : null),
+    [number, licence.data?.version, seesUsage],
   );
   if (licence.error !== undefined) return <LoadError error={licence.error} />;
   if (!licence.data) return <Loading />;
@@ -183,7 +185,12 @@ export function LicencePage({ number, session }: { number: string; session: Sess
         <h2 class="heading-m" id="usage">
           Usage
         </h2>
-        {usage.loading && !usage.data && <Loading />}
+        {!seesUsage && (
+          <Empty>
+            Shipments against a licence are shown to its holder and the authority, not to operators.
+          </Empty>
+        )}
+        {seesUsage && usage.loading && !usage.data && <Loading />}
         {usage.error !== undefined && <LoadError error={usage.error} />}
         {usage.data && usage.data.items.length === 0 && <Empty>No shipment recorded yet.</Empty>}
         {usage.data && usage.data.items.length > 0 && <UsageTable licence={shown} items={usage.data.items} />}
