@@ -2,10 +2,15 @@ import { clock } from '#adapters/clock.ts';
 import { config } from '#adapters/config.ts';
 import { DynamoApplicationRepository } from '#adapters/dynamodb.ts';
 import { StepFunctionsWorkflow } from '#adapters/stepfunctions.ts';
+import type { AnchoredVerification } from '#domain/anchoring.ts';
 import { workingDaysElapsed } from '#domain/applications/legal-clock.ts';
 import type { Status } from '#domain/applications/lifecycle.ts';
 import { type ChainVerification, verifyChain } from '#domain/audit.ts';
 import type { DomainConfig } from '#domain/config.ts';
+import type { Dependencies } from '#domain/dependencies.ts';
+import { NotFoundError } from '#domain/errors.ts';
+import { getLicence, verifyLicenceAuditTrail } from '#domain/licences/use-cases.ts';
+import { type LicenceView, usageView } from '#domain/licences/views.ts';
 import type {
   ApplicationRepository,
   ExecutionInfo,
@@ -13,6 +18,7 @@ import type {
   StoredApplication,
   WorkflowEngine,
 } from '#domain/ports.ts';
+import type { UserActor } from '#domain/schemas.ts';
 
 /**
  * What `npm run ops` reads on the local stack: applications (metadata only: no details, documents or
@@ -182,4 +188,32 @@ async function mapConcurrently<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
+}
+
+/** Who `npm run ops -- licence` reads as: an operator (DESIGN.md: operators see licences without values). */
+const OPS_OPERATOR: UserActor = { kind: 'user', sub: 'ops', org: null, roles: ['operator'] };
+
+export interface OpsLicence {
+  licence: LicenceView;
+  usages: ReturnType<typeof usageView>[];
+  audit: AnchoredVerification;
+}
+
+/**
+ * One licence as an operator sees it (GET /licences/{number}), its usage records without values
+ * and its audit chain verified as GET /licences/{number}/audit/verify does; null when there is no
+ * such licence. The usage records are read from the table: the API shows them to no operator.
+ */
+export async function opsLicence(deps: Dependencies, licenceNumber: string): Promise<OpsLicence | null> {
+  try {
+    const [licence, audit, usages] = await Promise.all([
+      getLicence(deps, OPS_OPERATOR, licenceNumber),
+      verifyLicenceAuditTrail(deps, OPS_OPERATOR, licenceNumber),
+      deps.licences.usages(licenceNumber),
+    ]);
+    return { licence, audit, usages: usages.map((usage) => usageView(usage, OPS_OPERATOR)) };
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
 }

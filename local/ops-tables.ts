@@ -1,10 +1,12 @@
 /**
  * The readable tables `npm run ops` prints (`--json` prints the objects themselves). Pure: no I/O.
  */
+
+import type { AnchoredVerification } from '#domain/anchoring.ts';
 import type { QueueItem } from '#domain/applications/queue.ts';
 import type { CounterDifference, PublicStats } from '#domain/applications/stats.ts';
 import type { DomainEvent } from '#domain/events.ts';
-import type { OpsApplication, OpsRow } from './ops-reader.ts';
+import type { OpsApplication, OpsLicence, OpsRow } from './ops-reader.ts';
 
 /** Left-aligned columns, two spaces apart, the first row as the heading. */
 export function columns(rows: readonly string[][]): string {
@@ -129,16 +131,57 @@ export function showTable(found: OpsApplication): string {
     ['FIELD', 'VALUE'],
     ...Object.entries(application).map(([name, value]) => [name, text(value)]),
     ['execution', text(execution?.name)],
-    [
-      'audit chain',
-      audit.valid ? `valid (${audit.events} events)` : `BROKEN at ${audit.brokenAt}: ${audit.reason}`,
-    ],
+    ['audit chain', auditChain(audit)],
   ];
   const states =
     visitedStates.length === 0
       ? 'No workflow states recorded.'
       : columns([['ENTERED', 'STATE'], ...visitedStates.map(({ enteredAt, state }) => [enteredAt, state])]);
   return `${columns(facts)}\n\n${states}`;
+}
+
+const auditChain = (audit: AnchoredVerification) =>
+  audit.valid
+    ? `valid (${audit.events} events)${audit.checkpoint === undefined ? '' : `, anchored in checkpoint ${audit.checkpoint}`}`
+    : `BROKEN at ${audit.brokenAt}: ${audit.reason}`;
+
+/** One licence: its facts, per goods item the licensed, used and remaining kg, its usage records. */
+export function licenceTable({ licence, usages, audit }: OpsLicence): string {
+  const facts = columns([
+    ['FIELD', 'VALUE'],
+    ['licenceNumber', licence.licenceNumber],
+    ['status', licence.status],
+    ['holder', licence.orgId],
+    ['applicationId', licence.applicationId],
+    ['validFrom', licence.validFrom],
+    ['validTo', licence.validTo],
+    ['version', String(licence.version)],
+    ['audit chain', auditChain(audit)],
+  ]);
+  const goods = columns([
+    ['ITEM', 'DESCRIPTION', 'LICENSED KG', 'USED KG', 'REMAINING KG'],
+    ...licence.goods.map((item, index) => [
+      String(index),
+      text(item.description),
+      String(item.quantityKg),
+      String(item.usedQuantityKg),
+      String(item.remainingQuantityKg),
+    ]),
+  ]);
+  const usage =
+    usages.length === 0
+      ? 'No usage recorded.'
+      : columns([
+          ['USAGE', 'DECLARATION', 'SHIPPED', 'RECORDED', 'KG BY ITEM'],
+          ...usages.map((record) => [
+            record.usageId,
+            record.declarationRef,
+            record.shippedAt,
+            record.recordedAt,
+            record.items.map((item) => `#${item.goodsIndex} ${item.quantityKg}`).join(', '),
+          ]),
+        ]);
+  return [facts, goods, usage, 'Values are not shown: operators see licences without values.'].join('\n\n');
 }
 
 /** Domain events, one a row (`--follow` prints each batch without the heading, same widths). */

@@ -30,10 +30,12 @@ const USAGE = `usage: npm run ops -- <command>
                                 (exit 1 when any does)
   list [--status S] [--limit N] the newest applications with their execution (metadata only)
   show <id>                     one application: its metadata, execution, visited states, audit check
+  licence <number>              one licence as operators see it (no values): status, holder, validity,
+                                licensed/used/remaining kg per item, its usage records, audit check
   events [--since ISO] [--follow]
                                 the domain events in LOCAL_DATA_DIR/events.ndjson (docs/events.md),
                                 oldest first; --follow keeps printing new ones until interrupted
-  --json                        print JSON instead of a table (queue, stats, list, show; events:
+  --json                        print JSON instead of a table (queue, stats, list, show, licence; events:
                                 one JSON event a line)`;
 
 const HOST = '127.0.0.1';
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
   if (command === 'stats' && !applicationId) return values.rebuild ? rebuildStats(format) : stats(format);
   if (command === 'list' && !applicationId) return list(values, format);
   if (command === 'show' && applicationId && extra.length === 0) return show(applicationId, format);
+  if (command === 'licence' && applicationId && extra.length === 0) return licence(applicationId, format);
   if (command === 'events' && !applicationId) return events(values, format);
   throw new UsageError(USAGE);
 }
@@ -235,6 +238,18 @@ async function show(applicationId: string, format: Format): Promise<void> {
   if (found === null) throw noSuch(applicationId);
   const { showTable } = await import('./ops-tables.ts');
   print(format === 'json' ? JSON.stringify(found) : showTable(found));
+}
+
+async function licence(licenceNumber: string, format: Format): Promise<void> {
+  await assertRunning(ENDPOINTS.dynamodb);
+  const [{ opsLicence }, { createDependencies }, { licenceTable }] = await Promise.all([
+    import('./ops-reader.ts'),
+    import('#adapters/dependencies.ts'),
+    import('./ops-tables.ts'),
+  ]);
+  const found = await opsLicence(createDependencies(), licenceNumber);
+  if (found === null) throw new OpsError(`There is no licence ${licenceNumber}.`);
+  print(format === 'json' ? JSON.stringify(found) : licenceTable(found));
 }
 
 const FOLLOW_EVERY_MS = 500;

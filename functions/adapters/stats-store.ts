@@ -8,6 +8,7 @@ import {
 import type { Counters, StatsStore, StoredContribution } from '../domain/applications/stats.ts';
 import { type AuditEvent, AuditEventSchema } from '../domain/schemas.ts';
 import { documentClient } from './dynamodb.ts';
+import { licenceAuditKey } from './licences.ts';
 import { type TableNames, tableNamesFromEnv } from './table-definitions.ts';
 
 /**
@@ -109,6 +110,8 @@ export class DynamoStatsStore implements StatsStore {
  * Offline only (`npm run ops -- stats --rebuild`): every audit trail, grouped by application, in
  * seq order. Scans the audit table; never used by the API.
  */
+const LICENCE_TRAIL_PREFIX = licenceAuditKey('');
+
 export async function* auditTrails(
   tables: Pick<TableNames, 'auditEvents'> = tableNamesFromEnv(),
   client: DynamoDBDocumentClient = documentClient,
@@ -120,6 +123,8 @@ export async function* auditTrails(
       new ScanCommand({ TableName: tables.auditEvents, ExclusiveStartKey: startKey, ConsistentRead: true }),
     );
     for (const item of page.Items ?? []) {
+      // The table also holds the licences' own chains; the statistics count applications only.
+      if (String(item.applicationId).startsWith(LICENCE_TRAIL_PREFIX)) continue;
       const event = AuditEventSchema.parse(item);
       const trail = trails.get(event.applicationId) ?? [];
       trail.push(event);

@@ -5,7 +5,14 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoStatsStore } from '#adapters/stats-store.ts';
 import { freePort } from '#local/ports.ts';
 import { completeDetails, readyToSubmit, SUBMIT_BODY } from '../support/api.ts';
-import { eventually, type Personas, statusReached, useWorkflowStack, waitingIn } from '../support/stack.ts';
+import {
+  approvedByRita,
+  eventually,
+  type Personas,
+  statusReached,
+  useWorkflowStack,
+  waitingIn,
+} from '../support/stack.ts';
 
 /** The operators' local tools: the `npm run ops` CLI against the full stack, and the old ops page's redirect. */
 const e2e = useWorkflowStack('ops');
@@ -13,10 +20,34 @@ const e2e = useWorkflowStack('ops');
 let draftId: string;
 /** A case screened by the workflow, under review, claimed by rita. */
 let queuedId: string;
+/** The licence of an approved case, drawn down once by customs. */
+let licenceNumber: string;
 
 beforeAll(async () => {
-  [draftId, queuedId] = await Promise.all([waitingDraft(e2e.people), claimedCase(e2e.people)]);
+  [draftId, queuedId, licenceNumber] = await Promise.all([
+    waitingDraft(e2e.people),
+    claimedCase(e2e.people),
+    usedLicence(e2e.people),
+  ]);
 });
+
+const SHIPMENT = {
+  usageId: 'ops-ship-1',
+  declarationRef: 'CUS-OPS-1',
+  items: [{ goodsIndex: 0, quantityKg: 12.5, valueUsd: 1250 }],
+};
+
+async function usedLicence(people: Personas): Promise<string> {
+  const approved = await approvedByRita(people, await readyToSubmit(people.alice, completeDetails()));
+  const number = (approved.application.licence as { licenceNumber: string }).licenceNumber;
+  const cora = await e2e.stack.as('cora', 'authority', ['customs']);
+  const used = await cora.post(`/licences/${number}/actions/record-usage`, {
+    ...SHIPMENT,
+    shippedAt: new Date().toISOString(),
+  });
+  expect(used.status).toBe(200);
+  return number;
+}
 
 async function claimedCase({ alice, rita }: Personas): Promise<string> {
   const id = await readyToSubmit(alice, completeDetails());
@@ -219,5 +250,42 @@ describe.concurrent('ops CLI: queue, statistics and applications', { timeout: TE
 
     expect(failure.code).toBe(1);
     expect(failure.stderr).toBe('There is no application or execution app_UNKNOWN.\n');
+  });
+});
+
+describe.concurrent('ops CLI: licences', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('shows a licence, its usage and its audit check as a table and as the operator view of GET /licences/{number}', async () => {
+    const [table, json] = await Promise.all([
+      ops(['licence', licenceNumber]),
+      ops(['licence', licenceNumber, '--json']),
+    ]);
+
+    expect(table.stdout).toMatch(
+      new RegExp(`^FIELD +VALUE\\nlicenceNumber +${licenceNumber}\\nstatus +ACTIVE\\nholder +acme\\n`),
+    );
+    expect(table.stdout).toMatch(/\naudit chain +valid \(2 events\)/);
+    expect(table.stdout).toMatch(
+      /\nITEM +DESCRIPTION +LICENSED KG +USED KG +REMAINING KG\n0 +.+ +(\d+(\.\d+)?) +12\.5 +\d/,
+    );
+    expect(table.stdout).toMatch(/\nops-ship-1 +CUS-OPS-1 +\S+Z +\S+Z +#0 12\.5\n/);
+    const shown = JSON.parse(json.stdout);
+    const viaApi = await e2e.people.otto.get(`/licences/${licenceNumber}`);
+    expect(viaApi.status).toBe(200);
+    expect(shown.licence).toEqual(viaApi.body);
+    expect(shown.licence.goods[0]).toMatchObject({ usedQuantityKg: 12.5 });
+    expect(shown.licence.goods[0].remainingQuantityKg).toBe(shown.licence.goods[0].quantityKg - 12.5);
+    expect(shown.licence.goods[0]).not.toHaveProperty('valueUsd');
+    expect(shown.usages).toMatchObject([
+      { usageId: 'ops-ship-1', declarationRef: 'CUS-OPS-1', items: [{ goodsIndex: 0, quantityKg: 12.5 }] },
+    ]);
+    expect(shown.usages[0].items[0]).not.toHaveProperty('valueUsd');
+    expect(shown.audit).toMatchObject({ valid: true, events: 2 });
+  });
+
+  it('answers an unknown licence in one sentence, exit code 1', async () => {
+    const failure = await ops(['licence', 'LIC-UNKNOWN']).catch((error) => error);
+
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toBe('There is no licence LIC-UNKNOWN.\n');
   });
 });
