@@ -2,29 +2,20 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BlobStore } from '../domain/ports.ts';
-
-type S3Sdk = typeof import('@aws-sdk/client-s3');
-let sdkModule: Promise<S3Sdk> | undefined;
+import { lazyS3 } from './s3.ts';
 
 /**
  * Document content: S3 on AWS (KMS-encrypted bucket), a folder under LOCAL_DATA_DIR locally. The
  * S3 SDK loads on the first document request, not at a cold start (most requests touch no document).
  */
 export class S3BlobStore implements BlobStore {
-  private client: S3Client | undefined;
+  private readonly sdk: ReturnType<typeof lazyS3>;
 
   constructor(
     private readonly bucket: string,
     client?: S3Client,
   ) {
-    this.client = client;
-  }
-
-  private async sdk(): Promise<{ sdk: S3Sdk; client: S3Client }> {
-    sdkModule ??= import('@aws-sdk/client-s3');
-    const sdk = await sdkModule;
-    this.client ??= new sdk.S3Client({});
-    return { sdk, client: this.client };
+    this.sdk = lazyS3(client);
   }
 
   async put(key: string, content: Uint8Array, contentType: string): Promise<void> {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AnchoredKind } from '../domain/checkpoints.ts';
 import type { CheckpointStore, StoredCheckpoint } from '../domain/ports.ts';
+import { lazyS3 } from './s3.ts';
 
 const fileName = (number: number): string => `${String(number).padStart(12, '0')}.json`;
 
@@ -53,9 +54,6 @@ export class LocalCheckpointStore implements CheckpointStore {
   }
 }
 
-type S3Sdk = typeof import('@aws-sdk/client-s3');
-let sdkModule: Promise<S3Sdk> | undefined;
-
 /** Above every checkpoint number: keys of `number` inverted sort newest first in S3 listings. */
 const NUMBER_CEILING = 999_999_999_999;
 const inverted = (number: number): string => String(NUMBER_CEILING - number).padStart(12, '0');
@@ -76,20 +74,13 @@ const errorName = (error: unknown): string | undefined => (error instanceof Erro
  *   listing; a run that stopped before it is found by looking one number further.
  */
 export class S3CheckpointStore implements CheckpointStore {
-  private client: S3Client | undefined;
+  private readonly sdk: ReturnType<typeof lazyS3>;
 
   constructor(
     private readonly bucket: string,
     client?: S3Client,
   ) {
-    this.client = client;
-  }
-
-  private async sdk(): Promise<{ sdk: S3Sdk; client: S3Client }> {
-    sdkModule ??= import('@aws-sdk/client-s3');
-    const sdk = await sdkModule;
-    this.client ??= new sdk.S3Client({});
-    return { sdk, client: this.client };
+    this.sdk = lazyS3(client);
   }
 
   /** The number of the first key under `prefix` (inverted: the newest), null when there is none. */
