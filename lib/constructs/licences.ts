@@ -1,7 +1,5 @@
 import { ArnFormat, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -130,23 +128,9 @@ export class Licences extends Construct {
       'Schedules are named after licence numbers at run time; the grant is limited to creating, ' +
         'replacing and deleting schedules in this one schedule group.',
     );
-    fn.addEventSource(
-      new DynamoEventSource(props.data.licences.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 25,
-        maxBatchingWindow: Duration.seconds(1),
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: 10,
-        maxRecordAge: Duration.hours(24),
-        onFailure: new SqsDlq(this.streamDeadLetters),
-      }),
-    );
-    Validations.of(fn.role ?? fn).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'The stream event source needs dynamodb:ListStreams, which supports no resource-level permissions ' +
-        '(granted by DynamoEventSource); X-Ray as for every function. Tested: nothing else on "*".',
+    fn.consumeStream(props.data.licences.table, {
+      deadLetters: this.streamDeadLetters,
+      maxRecordAge: Duration.hours(24),
     });
     return fn;
   }
