@@ -106,12 +106,13 @@ export class DynamoStatsStore implements StatsStore {
   }
 }
 
+/** Audit keys of the licences' own chains, which share the audit table. */
+const LICENCE_TRAIL_PREFIX = licenceAuditKey('');
+
 /**
  * Offline only (`npm run ops -- stats --rebuild`): every audit trail, grouped by application, in
  * seq order. Scans the audit table; never used by the API.
  */
-const LICENCE_TRAIL_PREFIX = licenceAuditKey('');
-
 export async function* auditTrails(
   tables: Pick<TableNames, 'auditEvents'> = tableNamesFromEnv(),
   client: DynamoDBDocumentClient = documentClient,
