@@ -215,6 +215,16 @@ export interface StatsStore {
   aggregate(): Promise<Counters>;
 }
 
+/**
+ * Whether a change moves the application's contribution (`previous`: the one of the image before
+ * the change, null for a new item). A claim, a note or a task token moves none: the consumer
+ * then neither reads nor writes the stats table. Skipping such a record is safe in any delivery
+ * order: the contribution that stands is the one of the newest record that did move it.
+ */
+export function contributionMoved(previous: Counters | null, next: Counters): boolean {
+  return Object.keys(delta(previous ?? {}, next)).length > 0;
+}
+
 /** Applies one application image: idempotent, and an older version than the applied one is ignored. */
 export async function applyContribution(
   store: StatsStore,
