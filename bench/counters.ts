@@ -39,9 +39,24 @@ export const counterKey = (service: string, operation: string, table?: string): 
 
 export class Counters {
   private readonly counts = new Map<string, CallCount>();
+  /** The same counts, apart for each function whose invocation made the call. */
+  private readonly byFunction = new Map<string, Counters>();
 
-  /** One call; its consumed capacity (one entry per table) counts as reads or writes by operation. */
-  record(service: string, operation: string, consumed: readonly ConsumedCapacityLike[] = []): void {
+  /**
+   * One call; its consumed capacity (one entry per table) counts as reads or writes by operation,
+   * and apart under `functionName` when the call was made inside that function's invocation.
+   */
+  record(
+    service: string,
+    operation: string,
+    consumed: readonly ConsumedCapacityLike[] = [],
+    functionName?: string,
+  ): void {
+    if (functionName !== undefined) {
+      const own = this.byFunction.get(functionName) ?? new Counters();
+      own.record(service, operation, consumed);
+      this.byFunction.set(functionName, own);
+    }
     const isWrite = DYNAMODB_WRITES.has(operation);
     const tables = consumed.length > 0 ? consumed : [{}];
     tables.forEach((capacity, index) => {
@@ -64,7 +79,9 @@ export class Counters {
     });
   }
 
-  snapshot(): CounterSnapshot {
+  /** Every call of this process, or only those made inside invocations of `functionName`. */
+  snapshot(functionName?: string): CounterSnapshot {
+    if (functionName !== undefined) return this.byFunction.get(functionName)?.snapshot() ?? {};
     return Object.fromEntries([...this.counts].map(([key, count]) => [key, { ...count }]));
   }
 }
@@ -139,6 +156,8 @@ type Next = (args: HandlerArgs) => Promise<{ output: Record<string, unknown> }>;
 interface Installation {
   counters: Counters;
   ignored: WeakSet<object>;
+  /** The function whose invocation is making the current call, if any. */
+  currentFunction: () => string | undefined;
 }
 let active: Installation | null = null;
 const instrumented = new WeakSet<object>();
@@ -146,12 +165,17 @@ let patched = false;
 
 /**
  * Adds the counting middleware to every SDK client of this process the first time it sends (the
- * handlers' clients are module-level; the clients in `ignored`, e.g. the benchmark's own, are skipped).
+ * handlers' clients are module-level; the clients in `ignored`, e.g. the benchmark's own, are skipped),
+ * each call also under the function `currentFunction` names when it is made.
  * Works by wrapping the shared smithy `Client.prototype.send` that all AWS SDK v3 clients inherit,
  * once per process; a later call replaces the counters and the ignored clients.
  */
-export function installSdkCounter(counters: Counters, ignored: WeakSet<object>): void {
-  active = { counters, ignored };
+export function installSdkCounter(
+  counters: Counters,
+  ignored: WeakSet<object>,
+  currentFunction: () => string | undefined = () => undefined,
+): void {
+  active = { counters, ignored, currentFunction };
   if (patched) return;
   patched = true;
   const bases = new Set(
@@ -176,6 +200,8 @@ function countingMiddleware(client: object) {
     const operation = (context.commandName ?? '').replace(/Command$/, '');
     const installation = active;
     if (!service || !installation || installation.ignored.has(client)) return next(args);
+    // Read before the call: the invocation's context is the caller's.
+    const functionName = installation.currentFunction();
     const dataPlane =
       service === 'dynamodb' && (DYNAMODB_READS.has(operation) || DYNAMODB_WRITES.has(operation));
     if (dataPlane) args.input.ReturnConsumedCapacity = 'INDEXES';
@@ -186,6 +212,7 @@ function countingMiddleware(client: object) {
         service,
         operation,
         (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as ConsumedCapacityLike[],
+        functionName,
       );
     }
     return result;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { LocalLambda } from './stepfunctions/index.ts';
@@ -20,6 +21,7 @@ export const LOCAL_FUNCTION_NAMES = {
   checkpoint: 'licence-checkpoint',
   licenceStream: 'licence-licence-stream',
   licenceExpiry: 'licence-licence-expiry',
+  backlogMetric: 'licence-backlog-metric',
 } as const;
 
 export const localFunctionArn = (name: string): string => `${ARN_PREFIX}:${name}`;
@@ -57,12 +59,17 @@ type Handler = (event: never, context: Context) => Promise<unknown>;
 /** Told about every local invocation (function name, wall-clock ms); the benchmark bills Lambda time from it. */
 export const invocationObservers = new Set<(functionName: string, ms: number) => void>();
 
+const invocation = new AsyncLocalStorage<string>();
+
+/** The function whose observed invocation the caller runs in (the benchmark counts SDK calls by it). */
+export const currentFunction = (): string | undefined => invocation.getStore();
+
 /** Runs one invocation of `functionName`, timed for the observers (if any). */
 export async function observed<T>(functionName: string, run: () => Promise<T>): Promise<T> {
   if (invocationObservers.size === 0) return run();
   const started = performance.now();
   try {
-    return await run();
+    return await invocation.run(functionName, run);
   } finally {
     const ms = performance.now() - started;
     for (const observer of invocationObservers) observer(functionName, ms);

@@ -2,6 +2,9 @@ import { DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from '@aws-
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { Counters, difference, installSdkCounter, perEach, total } from '../../../bench/counters.ts';
+import { currentFunction, invocationObservers, observed } from '../../../local/lambdas.ts';
+
+const noop = () => undefined;
 
 /** A DynamoDB client whose HTTP layer answers `reply` and keeps the request bodies it was sent. */
 function fakeDynamoDb(reply: Record<string, unknown>) {
@@ -107,5 +110,28 @@ describe('the counters', () => {
     await client.send(new TransactWriteItemsCommand({ TransactItems: [] }));
     expect(bodies[0]?.ReturnConsumedCapacity).toBeUndefined();
     expect(counters.snapshot()).toEqual({});
+  });
+
+  it('count the calls made inside a function invocation apart, under that function', async () => {
+    const counters = new Counters();
+    const ignored = new WeakSet<object>();
+    installSdkCounter(counters, ignored, currentFunction);
+    const { client } = fakeDynamoDb({ ConsumedCapacity: { TableName: 'Applications', CapacityUnits: 1 } });
+    const get = () =>
+      client.send(new GetItemCommand({ TableName: 'Applications', Key: { applicationId: { S: 'a' } } }));
+    invocationObservers.add(noop);
+    try {
+      await observed('licence-screen', async () => {
+        await get();
+        await get();
+      });
+      // A stream consumer's call meanwhile, outside the invocation.
+      await get();
+    } finally {
+      invocationObservers.delete(noop);
+    }
+    expect(total(counters.snapshot('licence-screen'), 'dynamodb:')).toMatchObject({ calls: 2, readUnits: 2 });
+    expect(total(counters.snapshot(), 'dynamodb:')).toMatchObject({ calls: 3, readUnits: 3 });
+    expect(counters.snapshot('licence-relay')).toEqual({});
   });
 });
