@@ -54,12 +54,16 @@ export const GSI = {
   },
   /** Authority listing of one status, newest first. */
   byStatus: { name: 'statusListing', partitionKey: 'status', sortKey: 'createdAt', include: ['submission'] },
-  /** Authority listing across orgs, newest first. */
+  /**
+   * Authority listing across orgs, newest first. Only `submission`: a listing of one status reads
+   * `statusListing`, so a change of status rewrites no copy here (it replaced `createdListing`,
+   * which also projected `status`: docs/deploy.md).
+   */
   byCreated: {
-    name: 'createdListing',
+    name: 'crossOrgListing',
     partitionKey: 'itemType',
     sortKey: 'createdAt',
-    include: ['status', 'submission'],
+    include: ['submission'],
   },
   /**
    * Reviewers' queue (sparse: only queued cases carry the keys); see functions/domain/queue.ts.

@@ -138,6 +138,6 @@ describe('LicenceFunction bundling', () => {
       true,
     );
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('createdListing');
+    expect(result.stdout.trim()).toBe('crossOrgListing');
   });
 });

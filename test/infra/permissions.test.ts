@@ -86,7 +86,7 @@ describe('IAM of the stack', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
       ]);
-      for (const index of ['orgListing', 'statusListing', 'createdListing']) {
+      for (const index of ['orgListing', 'statusListing', 'crossOrgListing']) {
         expect(allows(applicationGrants, 'dynamodb:Query', `${arn.applications}/index/${index}`)).toBe(true);
       }
     });

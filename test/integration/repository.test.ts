@@ -1,8 +1,10 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { DynamoApplicationRepository, documentClient } from '#adapters/dynamodb.ts';
 import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
+import { WorkflowItems } from '#adapters/workflow-items.ts';
 import { type ActionInputs, applyAction } from '#domain/applications/apply-action.ts';
 import { DEFAULT_CONFIG } from '#domain/config.ts';
 import { ValidationError, VersionConflictError } from '#domain/errors.ts';
@@ -42,7 +44,66 @@ async function committed<A extends OwnerAction>(application: Application, action
   return result.application;
 }
 
+/** A document client that asks for each write's index capacity and keeps the indexes each write wrote. */
+function indexWritesClient() {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const writes: string[][] = [];
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      input.ReturnConsumedCapacity = 'INDEXES';
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
+        .ConsumedCapacity;
+      if ('TransactItems' in input || 'UpdateExpression' in input) {
+        const applications = [consumed ?? []].flat().find((entry) => entry.TableName === tables.applications);
+        writes.push(Object.keys(applications?.GlobalSecondaryIndexes ?? {}).sort());
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'indexWrites' },
+  );
+  return { client, writes };
+}
+
 describe('DynamoApplicationRepository', () => {
+  it('writes an index only when a key or an attribute it projects changes', async () => {
+    const { client, writes } = indexWritesClient();
+    const own = new DynamoApplicationRepository(tables, client);
+    const org = `org-${ulid()}`;
+    const result = applyAction(
+      null,
+      'create',
+      applicant(org),
+      {},
+      context({ applicationId: `app_${ulid()}` }),
+    );
+    if (!result.event) throw new Error('create produced no event');
+    await own.commit(result.application, result.event, null);
+    const draft = result.application;
+    const workflow = new WorkflowItems(tables, client);
+    const stored = await workflow.storePendingTask(draft.applicationId, 'DRAFT', {
+      token: 'token-1',
+      state: 'Draft',
+      generation: 1,
+    });
+    expect(stored).toEqual({ stored: true });
+    const edit = applied(draft, 'update', { endUse: { military: false } });
+    await own.commit(edit.application, edit.event, draft.version, [], draft);
+    const withdraw = applied(edit.application, 'withdraw', { reason: 'x' });
+    await own.commit(withdraw.application, withdraw.event, edit.application.version, [], edit.application);
+    expect(writes).toEqual([
+      ['anchorPending', 'crossOrgListing', 'openApplications', 'orgListing', 'statusListing'],
+      // The task token and an edit of the details: nothing any index holds.
+      [],
+      [],
+      // A change of status: the status listings, not the cross-org listing (it projects no status).
+      ['orgListing', 'statusListing'],
+    ]);
+  });
+
   it('commits the application and its audit event together and reads both back', async () => {
     const application = await created();
     const stored = await repository.get(application.applicationId);
