@@ -51,10 +51,11 @@ export class Counters {
     operation: string,
     consumed: readonly ConsumedCapacityLike[] = [],
     functionName?: string,
+    transactionItems: Readonly<Record<string, number>> = {},
   ): void {
     if (functionName !== undefined) {
       const own = this.byFunction.get(functionName) ?? new Counters();
-      own.record(service, operation, consumed);
+      own.record(service, operation, consumed, undefined, transactionItems);
       this.byFunction.set(functionName, own);
     }
     const isWrite = DYNAMODB_WRITES.has(operation);
@@ -64,7 +65,10 @@ export class Counters {
       const count = this.counts.get(key) ?? { calls: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0 };
       // A transaction over two tables is one call.
       if (index === 0) count.calls += 1;
-      const units = capacity.CapacityUnits ?? 0;
+      // AWS bills each item of a transaction 2 units per KB, rounded up per item; DynamoDB Local
+      // reports less for several items on one table (two small Puts: 2), so 2 per item is the floor.
+      const items = capacity.TableName ? (transactionItems[capacity.TableName] ?? 0) : 0;
+      const units = Math.max(capacity.CapacityUnits ?? 0, 2 * items);
       const indexUnits = Object.values(capacity.GlobalSecondaryIndexes ?? {}).reduce(
         (sum, entry) => sum + (entry.CapacityUnits ?? 0),
         0,
@@ -205,6 +209,7 @@ function countingMiddleware(client: object) {
     const dataPlane =
       service === 'dynamodb' && (DYNAMODB_READS.has(operation) || DYNAMODB_WRITES.has(operation));
     if (dataPlane) args.input.ReturnConsumedCapacity = 'INDEXES';
+    const transactionItems = operation === 'TransactWriteItems' ? itemsPerTable(args.input) : {};
     const result = await next(args);
     if (service !== 'dynamodb' || dataPlane) {
       const consumed = result.output.ConsumedCapacity;
@@ -213,8 +218,22 @@ function countingMiddleware(client: object) {
         operation,
         (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as ConsumedCapacityLike[],
         functionName,
+        transactionItems,
       );
     }
     return result;
   };
+}
+
+/** The number of items a TransactWriteItems request writes (or checks) on each table. */
+export function itemsPerTable(input: Record<string, unknown>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const items = Array.isArray(input.TransactItems) ? (input.TransactItems as Record<string, unknown>[]) : [];
+  for (const item of items) {
+    for (const action of Object.values(item)) {
+      const table = (action as { TableName?: unknown } | undefined)?.TableName;
+      if (typeof table === 'string') counts[table] = (counts[table] ?? 0) + 1;
+    }
+  }
+  return counts;
 }

@@ -459,6 +459,8 @@ async function tracePath(
     const apiBefore = h.api.calls.length;
     const invocationsBefore = h.invocations.length;
     const id = await path(h.api, h.clients);
+    // The stream consumers finish the path's last records after its execution has ended.
+    await settled(h);
     const delta = difference(h.counters.snapshot(), before);
     calls = merge(calls, delta);
     invocations.push(...h.invocations.slice(invocationsBefore));
@@ -653,6 +655,18 @@ async function growthPoint(h: Harness): Promise<GrowthPoint> {
     reconcilerReadUnitsPerRun: reconcilerReads,
     metricPublisherReadUnitsPerRun: metricReads,
   };
+}
+
+/** Once no SDK call has been counted for a while: the stream consumers have caught up. */
+async function settled(h: Harness, quietMs = 400, maxMs = 10_000): Promise<void> {
+  const calls = () => total(h.counters.snapshot()).calls;
+  const deadline = performance.now() + maxMs;
+  for (let seen = calls(); performance.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = calls();
+    if (now === seen) return;
+    seen = now;
+  }
 }
 
 /** Withdraws what the measurements left open and waits for their executions to end. */

@@ -1,7 +1,14 @@
 import { DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { Counters, difference, installSdkCounter, perEach, total } from '../../../bench/counters.ts';
+import {
+  Counters,
+  difference,
+  installSdkCounter,
+  itemsPerTable,
+  perEach,
+  total,
+} from '../../../bench/counters.ts';
 import { currentFunction, invocationObservers, observed } from '../../../local/lambdas.ts';
 
 const noop = () => undefined;
@@ -110,6 +117,36 @@ describe('the counters', () => {
     await client.send(new TransactWriteItemsCommand({ TransactItems: [] }));
     expect(bodies[0]?.ReturnConsumedCapacity).toBeUndefined();
     expect(counters.snapshot()).toEqual({});
+  });
+
+  it('bill each item of a transaction at least 2 write units, which DynamoDB Local under-reports for several items on one table', async () => {
+    const counters = new Counters();
+    installSdkCounter(counters, new WeakSet<object>());
+    const { client } = fakeDynamoDb({
+      ConsumedCapacity: [
+        { TableName: 'Stats', CapacityUnits: 2 },
+        { TableName: 'Applications', CapacityUnits: 6 },
+      ],
+    });
+    const put = (table: string, key: string) => ({ Put: { TableName: table, Item: { k: { S: key } } } });
+    await client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          put('Stats', 'a'),
+          { Update: { TableName: 'Stats', Key: { k: { S: 'b' } }, UpdateExpression: 'ADD n :one' } },
+          { ConditionCheck: { TableName: 'Stats', Key: { k: { S: 'c' } }, ConditionExpression: 'x' } },
+          put('Applications', 'd'),
+        ],
+      }),
+    );
+    const snapshot = counters.snapshot();
+    expect(snapshot['dynamodb:TransactWriteItems:Stats']?.writeUnits).toBe(6);
+    // A larger item's own report stands.
+    expect(snapshot['dynamodb:TransactWriteItems:Applications']?.writeUnits).toBe(6);
+    expect(itemsPerTable({ TransactItems: [put('A', '1'), put('A', '2'), put('B', '3')] })).toEqual({
+      A: 2,
+      B: 1,
+    });
   });
 
   it('count the calls made inside a function invocation apart, under that function', async () => {
