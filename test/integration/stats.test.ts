@@ -71,8 +71,14 @@ describe('stats consumer (statsRecord)', () => {
     const store = await freshStore();
     const calls: string[] = [];
     const counting: StatsStore = {
-      contribution: (id) => (calls.push(`contribution ${id}`), store.contribution(id)),
-      replace: (id, ...rest) => (calls.push(`replace ${id}`), store.replace(id, ...rest)),
+      contribution: (id) => {
+        calls.push(`contribution ${id}`);
+        return store.contribution(id);
+      },
+      replace: (id, ...rest) => {
+        calls.push(`replace ${id}`);
+        return store.replace(id, ...rest);
+      },
       aggregate: () => store.aggregate(),
     };
     const rand = random(7);
