@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -36,6 +35,7 @@ import {
 } from '../domain/schemas.ts';
 import { config as defaultConfig } from './config.ts';
 import { isTransactionConflict, licenceWrites } from './licences.ts';
+import { readByKey } from './read-by-key.ts';
 import {
   ANCHOR_PENDING,
   ANCHOR_PENDING_ATTRIBUTE,
@@ -351,21 +351,13 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
    * what its filters need, and lags the table); one gone meanwhile is left out.
    */
   private async readByKey(ids: readonly string[]): Promise<Application[]> {
-    const found = new Map<string, Application>();
-    let keys = ids.map((applicationId) => ({ applicationId }));
-    while (keys.length > 0) {
-      const { Responses, UnprocessedKeys } = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: { [this.tables.applications]: { Keys: keys, ConsistentRead: true } },
-        }),
-      );
-      for (const item of Responses?.[this.tables.applications] ?? []) {
-        const { application } = toStoredApplication(item);
-        found.set(application.applicationId, application);
-      }
-      keys = (UnprocessedKeys?.[this.tables.applications]?.Keys ?? []) as { applicationId: string }[];
-    }
-    return ids.flatMap((id) => found.get(id) ?? []);
+    const items = await readByKey(
+      this.client,
+      this.tables.applications,
+      ids.map((applicationId) => ({ applicationId })),
+      (item) => String(item.applicationId),
+    );
+    return items.map((item) => toStoredApplication(item).application);
   }
 
   /** A cursor from another listing (another index or filter) is the caller's error, not ours. */

@@ -18,6 +18,7 @@ import {
 } from '../domain/licences/schemas.ts';
 import type { LicenceListQuery, LicenceRepository, Page } from '../domain/ports.ts';
 import { decodeCursor, documentClient, encodeCursor, isConditionalFailure } from './dynamodb.ts';
+import { readByKey } from './read-by-key.ts';
 
 export const isTransactionConflict = (error: TransactionCanceledException): boolean =>
   (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
@@ -208,7 +209,14 @@ export class DynamoLicenceRepository implements LicenceRepository {
           ExclusiveStartKey: decodeCursor(query.cursor),
         }),
       );
-      return { items: (result.Items ?? []).map(toLicence), cursor: encodeCursor(result.LastEvaluatedKey) };
+      // The listing indexes hold keys (and status) only: a usage that changes amounts writes none.
+      const items = await readByKey(
+        this.client,
+        this.tables.licences,
+        (result.Items ?? []).map((key) => ({ licenceNumber: key.licenceNumber, sk: LICENCE_SK })),
+        (item) => String(item.licenceNumber),
+      );
+      return { items: items.map(toLicence), cursor: encodeCursor(result.LastEvaluatedKey) };
     } catch (error) {
       if (query.cursor && error instanceof Error && error.name === 'ValidationException') {
         throw new ValidationError([{ path: 'cursor', message: 'does not belong to this listing' }]);

@@ -109,10 +109,14 @@ export const GSI = {
 
 /** Indexes of the Licences table (licence items only: usage items carry none of their keys). */
 export const LICENCE_GSI = {
-  /** A holder org's licences, newest first. */
-  byHolder: { name: 'byHolder', partitionKey: 'orgId', sortKey: 'issuedAt' },
+  /*
+   * The listings read each licence by key: a usage (new amounts, version) or a checkpoint writes
+   * neither. (They replaced byHolder and byStatus, which projected the whole licence: docs/deploy.md.)
+   */
+  /** A holder org's licences, newest first; `status` for the holder's status filter. */
+  byHolder: { name: 'holderListing', partitionKey: 'orgId', sortKey: 'issuedAt', include: ['status'] },
   /** Licences in one status across orgs, newest first. */
-  byStatus: { name: 'byStatus', partitionKey: 'status', sortKey: 'issuedAt' },
+  byStatus: { name: 'licenceStatusListing', partitionKey: 'status', sortKey: 'issuedAt', keysOnly: true },
   /** Sparse: only licences not yet ended carry `expiryQueue`, sorted by `validTo` (expiry safety net). */
   byExpiry: { name: 'byExpiry', partitionKey: 'expiryQueue', sortKey: 'validTo', include: ['status'] },
   /** Sparse: licences whose audit head no checkpoint has covered yet (as `GSI.anchorPending`). */

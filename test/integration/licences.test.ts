@@ -2,9 +2,11 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { documentClient } from '#adapters/dynamodb.ts';
+import { DynamoLicenceRepository } from '#adapters/licences.ts';
 import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
 import { verifyChain } from '#domain/audit.ts';
 import { issueFor } from '#domain/licences/use-cases.ts';
+import { indexWritesClient } from '../support/index-writes.ts';
 import {
   approvalOf,
   approved,
@@ -18,6 +20,32 @@ import {
 const tables = tableNamesFromEnv();
 
 describe('licences on DynamoDB Local', () => {
+  it('lists through indexes of keys (and status) only, reading each licence by key; a shipment writes no index', async () => {
+    const { world, application, licenceNumber } = await approved();
+    const { client, writes } = indexWritesClient(tables.licences);
+    const own = { ...world, licences: new DynamoLicenceRepository(tables, client) };
+    await ship(own, licenceNumber, 1, world.now().toISOString(), 1, 100);
+    // New amounts and version on the licence, a usage record and its declaration marker.
+    expect(writes).toEqual([[]]);
+
+    const byHolder = await licences.listByHolder(application.orgId, { limit: 100 });
+    // Read from the table, strongly consistent: the shipment's version, not the index's copy.
+    expect(byHolder.items.find((licence) => licence.licenceNumber === licenceNumber)?.version).toBe(2);
+    const active = await licences.listByHolder(application.orgId, { limit: 100, status: 'ACTIVE' });
+    expect(active.items.map((licence) => licence.licenceNumber)).toContain(licenceNumber);
+    expect(active.items.every((licence) => licence.status === 'ACTIVE')).toBe(true);
+    const expired = await licences.listByHolder(application.orgId, { limit: 100, status: 'EXPIRED' });
+    expect(expired.items.map((licence) => licence.licenceNumber)).not.toContain(licenceNumber);
+    const found: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await licences.listAll({ status: 'ACTIVE', limit: 50, cursor });
+      found.push(...page.items.map((licence) => licence.licenceNumber));
+      cursor = page.cursor ?? undefined;
+    } while (cursor && !found.includes(licenceNumber));
+    expect(found).toContain(licenceNumber);
+  });
+
   it('approval writes the application, the licence and both first audit events in one transaction', async () => {
     const { application, licenceNumber } = await approved();
     const licence = await licences.get(licenceNumber);

@@ -1,5 +1,4 @@
-import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { DynamoApplicationRepository, documentClient } from '#adapters/dynamodb.ts';
@@ -9,6 +8,7 @@ import { type ActionInputs, applyAction } from '#domain/applications/apply-actio
 import { DEFAULT_CONFIG } from '#domain/config.ts';
 import { ValidationError, VersionConflictError } from '#domain/errors.ts';
 import type { Actor, Application } from '#domain/schemas.ts';
+import { indexWritesClient } from '../support/index-writes.ts';
 
 const repository = new DynamoApplicationRepository();
 const tables = tableNamesFromEnv();
@@ -44,33 +44,9 @@ async function committed<A extends OwnerAction>(application: Application, action
   return result.application;
 }
 
-/** A document client that asks for each write's index capacity and keeps the indexes each write wrote. */
-function indexWritesClient() {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const writes: string[][] = [];
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const input = args.input as Record<string, unknown>;
-      input.ReturnConsumedCapacity = 'INDEXES';
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
-        .ConsumedCapacity;
-      if ('TransactItems' in input || 'UpdateExpression' in input) {
-        const applications = [consumed ?? []].flat().find((entry) => entry.TableName === tables.applications);
-        writes.push(Object.keys(applications?.GlobalSecondaryIndexes ?? {}).sort());
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'indexWrites' },
-  );
-  return { client, writes };
-}
-
 describe('DynamoApplicationRepository', () => {
   it('writes an index only when a key or an attribute it projects changes', async () => {
-    const { client, writes } = indexWritesClient();
+    const { client, writes } = indexWritesClient(tables.applications);
     const own = new DynamoApplicationRepository(tables, client);
     const org = `org-${ulid()}`;
     const result = applyAction(
