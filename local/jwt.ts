@@ -50,22 +50,31 @@ export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.LOCAL_DATA_DIR || '.local');
 }
 
+/** Loads the RS256 key pair of the local user pool's tokens from `<dataDir>/keys/`, creating it on first use. */
+export async function loadOrCreateSigningKeys(dataDir: string): Promise<SigningKeys> {
+  const pem = await loadOrCreatePrivateKeyPem(dataDir, PRIVATE_KEY_FILE, async () => {
+    const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+    return exportPKCS8(privateKey);
+  });
+  return importKeys(pem, ALGORITHM);
+}
+
 /**
- * Loads the key pair from `<dataDir>/keys/`, creating it on first use: RS256 for the local user
- * pool's tokens, or another algorithm and file (the local licence signer's ES256 key).
+ * The PKCS #8 PEM private key in `<dataDir>/keys/<file>`, written from `generate` on first use
+ * (also the local licence signer's ES256 key, which needs no jose).
  */
-export async function loadOrCreateSigningKeys(
+export async function loadOrCreatePrivateKeyPem(
   dataDir: string,
-  { algorithm = ALGORITHM, file = PRIVATE_KEY_FILE }: { algorithm?: string; file?: string } = {},
-): Promise<SigningKeys> {
+  file: string,
+  generate: () => Promise<string>,
+): Promise<string> {
   const keysDir = join(resolve(dataDir), 'keys');
   const privateKeyPath = join(keysDir, file);
   const existing = await readIfExists(privateKeyPath);
-  if (existing !== undefined) return importKeys(existing, algorithm);
+  if (existing !== undefined) return existing;
 
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const { privateKey } = await generateKeyPair(algorithm, { extractable: true });
-  const pem = await exportPKCS8(privateKey);
+  const pem = await generate();
   // Write aside, then link into place: link fails when another process won the race, and nobody
   // ever reads a half-written key.
   const tempPath = `${privateKeyPath}.${process.pid}.${randomUUID()}.tmp`;
@@ -77,7 +86,7 @@ export async function loadOrCreateSigningKeys(
   } finally {
     await rm(tempPath, { force: true });
   }
-  return importKeys(await readFile(privateKeyPath, 'utf8'), algorithm);
+  return readFile(privateKeyPath, 'utf8');
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

@@ -1,55 +1,81 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+} from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import canonicalize from 'canonicalize';
-import { base64url, CompactSign, calculateJwkThumbprint, exportJWK, importSPKI, type JWK } from 'jose';
-import { loadOrCreateSigningKeys, localDataDir } from '../../local/jwt.ts';
+import { calculateJwkThumbprint } from 'jose';
+import { loadOrCreatePrivateKeyPem, localDataDir } from '../../local/jwt.ts';
 import type { JsonWebKeySet, LicenceSigner } from '../domain/ports.ts';
 
 /**
- * The two `LicenceSigner` adapters. KMS (on AWS): jose cannot sign with a key it does not hold,
- * so the signer builds the JWS signing input itself, has KMS sign its SHA-256 digest
- * (`MessageType: DIGEST`) and converts KMS's DER signature to the 64-byte r‖s that ES256 requires.
- * Local: an ES256 key pair under `LOCAL_DATA_DIR/keys/`, and jose signs.
+ * The two `LicenceSigner` adapters, both building the compact JWS themselves with node:crypto (jose
+ * would bring its key handling into every function that signs; only verifying needs it). KMS (on
+ * AWS): KMS signs the SHA-256 digest of the signing input (`MessageType: DIGEST`) and its DER
+ * signature becomes the 64-byte r‖s that ES256 requires. Local: an ES256 key pair under
+ * `LOCAL_DATA_DIR/keys/`.
  */
 const ALG = 'ES256';
-const encoder = new TextEncoder();
 
-function canonicalPayload(payload: Record<string, unknown>): Uint8Array {
+const base64url = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
+
+/** `header.payload` of the compact JWS, the payload as its RFC 8785 canonical JSON. */
+function signingInput(payload: Record<string, unknown>, typ: string, kid: string): string {
   const json = canonicalize(payload);
   if (json === undefined) throw new TypeError('payload cannot be canonicalised');
-  return encoder.encode(json);
+  return `${base64url(JSON.stringify({ alg: ALG, typ, kid }))}.${base64url(json)}`;
 }
 
-const publicJwk = (jwk: JWK, kid: string): Record<string, unknown> => ({
-  kty: jwk.kty,
-  crv: jwk.crv,
-  x: jwk.x,
-  y: jwk.y,
-  kid,
-  alg: ALG,
-  use: 'sig',
-});
+/** A public key as the JWKS publishes it. */
+interface PublishedJwk extends Record<string, unknown> {
+  /** The key's RFC 7638 thumbprint. */
+  kid: string;
+}
+
+async function publicJwk(key: KeyObject): Promise<PublishedJwk> {
+  const { kty, crv, x, y } = key.export({ format: 'jwk' });
+  if (kty !== 'EC' || crv !== 'P-256' || !x || !y)
+    throw new Error(`the signing key is not a P-256 key (${kty})`);
+  const kid = await calculateJwkThumbprint({ kty, crv, x, y });
+  return { kty, crv, x, y, kid, alg: ALG, use: 'sig' };
+}
+
+interface LocalKeys {
+  privateKey: KeyObject;
+  jwk: PublishedJwk;
+}
 
 export class LocalLicenceSigner implements LicenceSigner {
-  private keys: ReturnType<typeof loadOrCreateSigningKeys> | undefined;
+  private keys: Promise<LocalKeys> | undefined;
 
   constructor(private readonly dataDir: string = localDataDir()) {}
 
-  private load() {
-    this.keys ??= loadOrCreateSigningKeys(this.dataDir, { algorithm: ALG, file: 'licence-signing-key.pem' });
+  private load(): Promise<LocalKeys> {
+    this.keys ??= (async () => {
+      const pem = await loadOrCreatePrivateKeyPem(this.dataDir, 'licence-signing-key.pem', async () =>
+        generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+      );
+      const privateKey = createPrivateKey(pem);
+      return { privateKey, jwk: await publicJwk(createPublicKey(privateKey)) };
+    })();
     return this.keys;
   }
 
   async sign(payload: Record<string, unknown>, typ: string): Promise<string> {
-    const { privateKey, keyId } = await this.load();
-    return new CompactSign(canonicalPayload(payload))
-      .setProtectedHeader({ alg: ALG, typ, kid: keyId })
-      .sign(privateKey);
+    const { privateKey, jwk } = await this.load();
+    const input = signingInput(payload, typ, jwk.kid);
+    const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${base64url(signature)}`;
   }
 
   async jwks(): Promise<JsonWebKeySet> {
-    const { publicKey, keyId } = await this.load();
-    return { keys: [publicJwk(await exportJWK(publicKey), keyId)] };
+    return { keys: [(await this.load()).jwk] };
   }
 }
 
@@ -92,7 +118,7 @@ export function derToJose(der: Uint8Array): Uint8Array {
 
 /** `keyId`: the current signing key; `retiredKeyIds`: earlier keys whose signatures stay verifiable. */
 export class KmsLicenceSigner implements LicenceSigner {
-  private readonly publicKeys = new Map<string, Promise<Record<string, unknown>>>();
+  private readonly publicKeys = new Map<string, Promise<PublishedJwk>>();
 
   constructor(
     private readonly keyId: string,
@@ -101,17 +127,13 @@ export class KmsLicenceSigner implements LicenceSigner {
   ) {}
 
   /** The key's public JWK (from kms:GetPublicKey), with `kid` = its RFC 7638 thumbprint. */
-  private publicKey(keyId: string): Promise<Record<string, unknown>> {
+  private publicKey(keyId: string): Promise<PublishedJwk> {
     let key = this.publicKeys.get(keyId);
     if (!key) {
       key = (async () => {
         const { PublicKey } = await this.client.send(new GetPublicKeyCommand({ KeyId: keyId }));
         if (!PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
-        const pem = createPublicKey({ key: Buffer.from(PublicKey), format: 'der', type: 'spki' })
-          .export({ type: 'spki', format: 'pem' })
-          .toString();
-        const jwk = await exportJWK(await importSPKI(pem, ALG, { extractable: true }));
-        return publicJwk(jwk, await calculateJwkThumbprint(jwk));
+        return publicJwk(createPublicKey({ key: Buffer.from(PublicKey), format: 'der', type: 'spki' }));
       })();
       key.catch(() => this.publicKeys.delete(keyId));
       this.publicKeys.set(keyId, key);
@@ -121,9 +143,8 @@ export class KmsLicenceSigner implements LicenceSigner {
 
   async sign(payload: Record<string, unknown>, typ: string): Promise<string> {
     const { kid } = await this.publicKey(this.keyId);
-    const header = base64url.encode(JSON.stringify({ alg: ALG, typ, kid }));
-    const signingInput = `${header}.${base64url.encode(canonicalPayload(payload))}`;
-    const digest = createHash('sha256').update(signingInput, 'utf8').digest();
+    const input = signingInput(payload, typ, kid);
+    const digest = createHash('sha256').update(input, 'utf8').digest();
     const { Signature } = await this.client.send(
       new SignCommand({
         KeyId: this.keyId,
@@ -133,7 +154,7 @@ export class KmsLicenceSigner implements LicenceSigner {
       }),
     );
     if (!Signature) throw new Error('KMS returned no signature');
-    return `${signingInput}.${base64url.encode(derToJose(Signature))}`;
+    return `${input}.${base64url(derToJose(Signature))}`;
   }
 
   async jwks(): Promise<JsonWebKeySet> {
