@@ -36,6 +36,7 @@ import { loadOrCreateSigningKeys, mintToken } from '../local/jwt.ts';
 import { currentFunction, invocationObservers, LOCAL_FUNCTION_NAMES, observed } from '../local/lambdas.ts';
 import { freePort } from '../local/ports.ts';
 import type { LocalStack } from '../local/stack.ts';
+import { holdStreamPollers } from '../local/stream-poller.ts';
 import { type BundleReport, type InitReport, measureBuild, median } from './bundles.ts';
 import {
   type CostBreakdown,
@@ -175,7 +176,9 @@ export interface BenchReport {
   rawTransactWriteP99Ms: number;
   transitionRatio: number;
   transitionWithKeyRatio: number;
-  latency: { raw: LatencyReport; api: LatencyReport; apiWithKey: LatencyReport };
+  /** A consistent GetItem then the raw transaction, over the raw transaction: the floor of a transition. */
+  floorRatio: number;
+  latency: { raw: LatencyReport; readThenRaw: LatencyReport; api: LatencyReport; apiWithKey: LatencyReport };
   perApplication: { happyPath: PathCounts; reviewPath: PathCounts };
   costPer1000ApplicationsUsd: number;
   costPer1000: { happyPath: CostBreakdown; reviewPath: CostBreakdown };
@@ -365,6 +368,7 @@ async function measure(
   );
   const transitionRatio = round(latency.api.p50Ms / latency.raw.p50Ms, 2);
   const transitionWithKeyRatio = round(latency.apiWithKey.p50Ms / latency.raw.p50Ms, 2);
+  const floorRatio = round(latency.readThenRaw.p50Ms / latency.raw.p50Ms, 2);
   const report: Omit<BenchReport, 'targets'> = {
     generatedAt: new Date().toISOString(),
     node: process.version,
@@ -382,6 +386,7 @@ async function measure(
     rawTransactWriteP99Ms: latency.raw.p99Ms,
     transitionRatio,
     transitionWithKeyRatio,
+    floorRatio,
     latency,
     perApplication: { happyPath: happy, reviewPath: review },
     costPer1000ApplicationsUsd: costHappy.total,
@@ -523,15 +528,19 @@ export const lambdaTasks = (history: readonly HistoryEvent[]): number =>
   ).length;
 
 /**
- * Raw, API and API-with-key transitions interleaved (so machine load hits all three alike): the
- * API ones are claim/release of one UNDER_REVIEW application, each one transition with an audit
- * event; the raw one is a bare two-item TransactWriteItems of the same two item sizes.
+ * Raw, read-then-raw, API and API-with-key transitions interleaved (so machine load hits all alike):
+ * the API ones are claim/release of one UNDER_REVIEW application, each one transition with an audit
+ * event; the raw one is a bare two-item TransactWriteItems of the same two item sizes, and
+ * read-then-raw the floor of a transition (a consistent GetItem of the application, then the raw
+ * transaction). The local stream pollers are held meanwhile (see `holdStreamPollers`) and deliver
+ * what the transitions wrote afterwards.
  */
 async function timeTransitions(
   h: Harness,
   samples: number,
 ): Promise<{
   raw: LatencyReport;
+  readThenRaw: LatencyReport;
   api: LatencyReport;
   apiWithKey: LatencyReport;
   readUnitsPerTransition: number;
@@ -542,30 +551,46 @@ async function timeTransitions(
   await toggleClaim(h.api, id, false, false);
   let claimed = true;
   const raw = await rawTransaction(h, id);
-  const times = { raw: [] as number[], api: [] as number[], apiWithKey: [] as number[] };
+  const times = {
+    raw: [] as number[],
+    readThenRaw: [] as number[],
+    api: [] as number[],
+    apiWithKey: [] as number[],
+  };
   let readUnits = 0;
-  for (let i = 0; i < samples; i++) {
-    times.raw.push(await raw());
-    const before = h.counters.snapshot(LOCAL_FUNCTION_NAMES.api);
-    times.api.push(await toggleClaim(h.api, id, claimed, false));
-    claimed = !claimed;
-    readUnits += total(
-      difference(h.counters.snapshot(LOCAL_FUNCTION_NAMES.api), before),
-      'dynamodb:',
-    ).readUnits;
-    times.apiWithKey.push(await toggleClaim(h.api, id, claimed, true));
-    claimed = !claimed;
+  const release = holdStreamPollers();
+  try {
+    for (let i = 0; i < samples; i++) {
+      times.raw.push(await raw(false));
+      times.readThenRaw.push(await raw(true));
+      const before = h.counters.snapshot(LOCAL_FUNCTION_NAMES.api);
+      times.api.push(await toggleClaim(h.api, id, claimed, false));
+      claimed = !claimed;
+      readUnits += total(
+        difference(h.counters.snapshot(LOCAL_FUNCTION_NAMES.api), before),
+        'dynamodb:',
+      ).readUnits;
+      times.apiWithKey.push(await toggleClaim(h.api, id, claimed, true));
+      claimed = !claimed;
+    }
+  } finally {
+    release();
   }
+  await settled(h);
   return {
     raw: percentiles(times.raw),
+    readThenRaw: percentiles(times.readThenRaw),
     api: percentiles(times.api),
     apiWithKey: percentiles(times.apiWithKey),
     readUnitsPerTransition: round(readUnits / samples),
   };
 }
 
-/** A TransactWriteItems putting copies of the application item and its last audit event. */
-async function rawTransaction(h: Harness, id: string): Promise<() => Promise<number>> {
+/**
+ * A TransactWriteItems putting copies of the application item and its last audit event; with
+ * `read`, after a consistent GetItem of the application (what every transition reads first).
+ */
+async function rawTransaction(h: Harness, id: string): Promise<(read: boolean) => Promise<number>> {
   const rawTables = {
     applications: `${h.options.tablePrefix}RawApplications`,
     auditEvents: `${h.options.tablePrefix}RawAuditEvents`,
@@ -599,9 +624,11 @@ async function rawTransaction(h: Harness, id: string): Promise<() => Promise<num
   );
   const event = events?.[0];
   if (!application || !event) throw new Error(`no stored application ${id} or audit event`);
-  return async () => {
+  const key = { TableName: h.tables.applications, Key: { applicationId: id }, ConsistentRead: true };
+  return async (read) => {
     const copy = `app_${ulid()}`;
     const started = performance.now();
+    if (read) await h.clients.documents.send(new GetCommand(key));
     await h.clients.documents.send(
       new TransactWriteCommand({
         TransactItems: [

@@ -51,6 +51,25 @@ const RETRY_DELAY_MS = 250;
 const MAX_BACKOFF_MS = 10_000;
 const logger = new Logger({ serviceName: 'local-stream-poller' });
 
+/** Holds taken by `holdStreamPollers` and not yet released; while any is held, no poller polls. */
+let holds = 0;
+
+/**
+ * Stops every stream poller of this process from polling until the returned release is called
+ * (records wait in the stream and are delivered after). The benchmark holds them while it times API
+ * requests: on AWS the event source mappings poll from AWS's side and the consumers run in their
+ * own Lambdas, while locally they would share this event loop and DynamoDB Local with the request.
+ */
+export function holdStreamPollers(): () => void {
+  holds += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holds -= 1;
+  };
+}
+
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
   const streams = options.streams ?? new DynamoDBStreamsClient({});
@@ -81,6 +100,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     while (!controller.signal.aborted) {
       await sleep(waitMs, undefined, { signal: controller.signal }).catch(() => undefined);
       if (controller.signal.aborted) break;
+      if (holds > 0) continue;
       try {
         await reader.pollOnce(controller.signal);
         waitMs = intervalMs;

@@ -9,7 +9,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTablesIfMissing } from '#local/create-tables.ts';
 import { freePort } from '#local/ports.ts';
-import { type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
+import { holdStreamPollers, type StreamPoller, startStreamPoller } from '#local/stream-poller.ts';
 import { eventually } from '../support/stack.ts';
 
 /** The local stream event source against DynamoDB Local's real stream. */
@@ -115,6 +115,23 @@ describe('local stream poller', () => {
     failOnce = new Set();
     await start('fresh.json');
     expect(ids()).toEqual(['INSERT:p-1', 'INSERT:p-2', 'MODIFY:p-1', 'INSERT:p-3']);
+  });
+
+  it('delivers nothing while held, then everything the stream got meanwhile once released', async () => {
+    await start('held.json');
+    delivered = [];
+    failOnce = new Set();
+    const release = holdStreamPollers();
+    try {
+      await put('h-1');
+      await put('h-2');
+      await delay(300); // fifteen polling intervals
+      expect(ids()).toEqual([]);
+    } finally {
+      release();
+    }
+    await eventually(async () => (delivered.length >= 2 ? true : undefined));
+    expect(ids()).toEqual(['INSERT:h-1', 'INSERT:h-2']);
   });
 
   it('backs off while DynamoDB cannot be reached, and delivers again once it can', async () => {

@@ -39,6 +39,8 @@ describe('the benchmark, run small', () => {
       written.apiTransitionP99Ms,
       written.apiTransitionWithKeyP50Ms,
       written.rawTransactWriteP50Ms,
+      written.latency.readThenRaw.p50Ms,
+      written.floorRatio,
     ])
       expect(figure).toBeGreaterThan(0);
 
