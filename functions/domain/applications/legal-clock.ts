@@ -25,7 +25,8 @@ function civilDay(instant: Date, timeZone: string): Date {
   return new Date(Date.UTC(local.getFullYear(), local.getMonth(), local.getDate()));
 }
 
-const dayKey = (day: Date): string => day.toISOString().slice(0, 10);
+/** A civil day as a number (days since 1970-01-01), so the day loops compare and look up numbers. */
+const dayNumber = (day: Date): number => Math.floor(day.getTime() / DAY_MS);
 const nextDay = (day: Date): Date => new Date(day.getTime() + DAY_MS);
 
 /** The last millisecond of a civil day in the authority's time zone, as an ISO instant. */
@@ -43,25 +44,41 @@ function endOfLocalDay(day: Date, timeZone: string): string {
   return new Date(end.getTime()).toISOString();
 }
 
+interface CalendarDays {
+  holidays: ReadonlySet<number>;
+  extraWorkingDays: ReadonlySet<number>;
+}
+
+/** A calendar's dates as day numbers, built once per calendar (every view walks ~60 days of it). */
+const calendarDays = new WeakMap<Calendar, CalendarDays>();
+
+function daysOf(calendar: Calendar): CalendarDays {
+  let days = calendarDays.get(calendar);
+  if (!days) {
+    const numbers = (dates: readonly string[]) => new Set(dates.map((date) => Date.parse(date) / DAY_MS));
+    days = { holidays: numbers(calendar.holidays), extraWorkingDays: numbers(calendar.extraWorkingDays) };
+    calendarDays.set(calendar, days);
+  }
+  return days;
+}
+
 /** Whether a civil day (its UTC date) is a working day of the calendar. */
 export function isWorkingDay(day: Date, calendar: Calendar): boolean {
-  const key = dayKey(day);
-  if (calendar.holidays.includes(key)) return false;
-  if (calendar.extraWorkingDays.includes(key)) return true;
+  const { holidays, extraWorkingDays } = daysOf(calendar);
+  const number = dayNumber(day);
+  if (holidays.has(number)) return false;
+  if (extraWorkingDays.has(number)) return true;
   const weekday = day.getUTCDay();
   return weekday !== 0 && weekday !== 6;
 }
 
-/** Local dates touched by any pause (an open pause runs until `now`). */
-function pausedDays(pauses: readonly Pause[], now: Date, timeZone: string): Set<string> {
-  const days = new Set<string>();
+/** Local dates touched by any pause (an open pause runs until `now`), as day numbers. */
+function pausedDays(pauses: readonly Pause[], now: Date, timeZone: string): Set<number> {
+  const days = new Set<number>();
   for (const pause of pauses) {
-    const last = civilDay(pause.to ? new Date(pause.to) : now, timeZone).getTime();
-    let day = civilDay(new Date(pause.from), timeZone);
-    for (let i = 0; i < MAX_DAYS && day.getTime() <= last; i++) {
-      days.add(dayKey(day));
-      day = nextDay(day);
-    }
+    const last = dayNumber(civilDay(pause.to ? new Date(pause.to) : now, timeZone));
+    const first = dayNumber(civilDay(new Date(pause.from), timeZone));
+    for (let day = first; day < first + MAX_DAYS && day <= last; day++) days.add(day);
   }
   return days;
 }
@@ -72,7 +89,7 @@ function* countedDays(start: Date, pauses: readonly Pause[], now: Date, config: 
   let day = civilDay(start, config.timeZone);
   for (let i = 0; i < MAX_DAYS; i++) {
     day = nextDay(day);
-    if (isWorkingDay(day, config.calendar) && !paused.has(dayKey(day))) yield day;
+    if (isWorkingDay(day, config.calendar) && !paused.has(dayNumber(day))) yield day;
   }
 }
 
@@ -112,20 +129,20 @@ export function addWorkingDays(from: Date, workingDays: number, config: ClockCal
 
 /** Working days from `now` until `due` (negative when overdue). */
 export function workingDaysUntil(due: string, now: Date, config: ClockCalendar): number {
-  const dueDay = dayKey(civilDay(new Date(due), config.timeZone));
-  const today = dayKey(civilDay(now, config.timeZone));
+  const dueDay = dayNumber(civilDay(new Date(due), config.timeZone));
+  const today = dayNumber(civilDay(now, config.timeZone));
   // Due today is 0, counted by the "ahead" branch (the "behind" one would give -0).
   if (dueDay < today) {
     let behind = 0;
     for (const day of countedDays(new Date(due), [], now, config)) {
-      if (dayKey(day) > today) break;
+      if (dayNumber(day) > today) break;
       behind++;
     }
     return -behind;
   }
   let ahead = 0;
   for (const day of countedDays(now, [], now, config)) {
-    if (dayKey(day) > dueDay) break;
+    if (dayNumber(day) > dueDay) break;
     ahead++;
   }
   return ahead;
