@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
 import {
   DomainError,
   IdempotencyInProgressError,
@@ -8,6 +7,7 @@ import {
   ValidationError,
 } from '../domain/errors.ts';
 import { LIMITS } from '../domain/schemas.ts';
+import type * as z from '../domain/zod.ts';
 import { logger } from './observability.ts';
 
 /** HTTP plumbing for the API handler: parsing with zod and the one error → response mapping. */
@@ -47,7 +47,7 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
   return undefined;
 }
 
-export function validate<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
+export function validate<S extends z.ZodMiniType>(schema: S, value: unknown, where = 'body'): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success)
     throw ValidationError.fromIssues(parsed.error.issues, `The request ${where} is not valid.`);

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as z from 'zod';
 import type { ExpirySchedules } from '../domain/ports.ts';
+import * as z from '../domain/zod.ts';
 import { type Clock, clock } from './clock.ts';
 import { logger } from './observability.ts';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from './zod.ts';
 
 /**
  * Typed errors. Each carries its API code and HTTP status, so one function

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { hasRole } from './access.ts';
 import { ForbiddenError } from './errors.ts';
 import { LicenceActionSchema, LicenceStatusSchema } from './licences/schemas.ts';
 import { ActionSchema, type Actor, isoDateTime, LANES, LIMITS, StatusSchema } from './schemas.ts';
+import * as z from './zod.ts';
 
 /**
  * Domain events (DESIGN.md "Domain events", docs/events.md): one small, versioned event per
@@ -17,13 +17,13 @@ export const EVENT_SOURCES = {
   licence: 'licence-workflow.licences',
 } as const;
 
-const id = z.string().max(LIMITS.name);
+const id = z.string().check(z.maxLength(LIMITS.name));
 const common = {
   schemaVersion: z.literal(DOMAIN_EVENT_SCHEMA_VERSION),
   /** `<aggregate key>:<seq>`: the audit event that produced it (unique; the idempotency key). */
-  id: z.string().max(256),
+  id: z.string().check(z.maxLength(256)),
   /** The seq of that audit event, which is also the aggregate's version after the change. */
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   /** When the change was committed (the aggregate's `updatedAt`). */
   occurredAt: isoDateTime,
   /** When the consumer published it (the feed's order). */
@@ -36,13 +36,13 @@ export const ApplicationEventSchema = z.strictObject({
   aggregate: z.literal('application'),
   type: ActionSchema,
   applicationId: id,
-  fromStatus: StatusSchema.nullable(),
+  fromStatus: z.nullable(StatusSchema),
   toStatus: StatusSchema,
-  lane: z.enum(LANES).nullable(),
+  lane: z.nullable(z.enum(LANES)),
   /** The licence the approval issued, once there is one. */
-  licenceNumber: id.nullable(),
+  licenceNumber: z.nullable(id),
   /** The licence an amendment varies. */
-  amends: id.nullable(),
+  amends: z.nullable(id),
 });
 export type ApplicationEvent = z.infer<typeof ApplicationEventSchema>;
 
@@ -52,29 +52,33 @@ export const LicenceEventSchema = z.strictObject({
   type: LicenceActionSchema,
   licenceNumber: id,
   applicationId: id,
-  fromStatus: LicenceStatusSchema.nullable(),
+  fromStatus: z.nullable(LicenceStatusSchema),
   toStatus: LicenceStatusSchema,
-  supersededBy: id.nullable(),
-  amends: id.nullable(),
-  openAmendment: id.nullable(),
+  supersededBy: z.nullable(id),
+  amends: z.nullable(id),
+  openAmendment: z.nullable(id),
 });
 export type LicenceEvent = z.infer<typeof LicenceEventSchema>;
 
 export const DomainEventSchema = z
   .discriminatedUnion('aggregate', [ApplicationEventSchema, LicenceEventSchema])
-  .meta({ id: 'DomainEvent', description: 'A domain event (docs/events.md), schema version 1.' });
+  .check(z.meta({ id: 'DomainEvent', description: 'A domain event (docs/events.md), schema version 1.' }));
 export type DomainEvent = z.infer<typeof DomainEventSchema>;
 
 /** `GET /events?since=&limit=&cursor=`. */
 export const EventsQuerySchema = z.strictObject({
-  since: isoDateTime
-    .optional()
-    .meta({ description: 'Only events recorded at or after this instant (inclusive); default: all kept.' }),
-  limit: z.coerce.number().int().min(1).max(LIMITS.listLimit).default(50),
-  cursor: z.string().max(2048).optional().meta({
-    description:
-      'The `cursor` of the previous page: continue after its last event (`since` is then ignored).',
-  }),
+  since: z.optional(isoDateTime).check(
+    z.meta({
+      description: 'Only events recorded at or after this instant (inclusive); default: all kept.',
+    }),
+  ),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 50),
+  cursor: z.optional(z.string().check(z.maxLength(2048))).check(
+    z.meta({
+      description:
+        'The `cursor` of the previous page: continue after its last event (`since` is then ignored).',
+    }),
+  ),
 });
 export type EventsQuery = z.infer<typeof EventsQuerySchema>;
 
@@ -83,12 +87,12 @@ const ApplicationImageSchema = z.object({
   applicationId: z.string(),
   orgId: z.string(),
   status: StatusSchema,
-  version: z.number().int().positive(),
+  version: z.number().check(z.int(), z.positive()),
   updatedAt: isoDateTime,
-  lastAction: ActionSchema.optional(),
-  lane: z.object({ name: z.enum(LANES) }).nullable(),
-  licence: z.object({ licenceNumber: z.string() }).nullable(),
-  amends: z.string().nullable().default(null),
+  lastAction: z.optional(ActionSchema),
+  lane: z.nullable(z.object({ name: z.enum(LANES) })),
+  licence: z.nullable(z.object({ licenceNumber: z.string() })),
+  amends: z._default(z.nullable(z.string()), null),
 });
 const LicenceImageSchema = z.object({
   licenceNumber: z.string(),
@@ -96,12 +100,12 @@ const LicenceImageSchema = z.object({
   applicationId: z.string(),
   orgId: z.string(),
   status: LicenceStatusSchema,
-  version: z.number().int().positive(),
+  version: z.number().check(z.int(), z.positive()),
   updatedAt: isoDateTime,
-  lastAction: LicenceActionSchema.optional(),
-  supersededBy: z.string().nullable(),
-  amends: z.string().nullable(),
-  openAmendment: z.string().nullable(),
+  lastAction: z.optional(LicenceActionSchema),
+  supersededBy: z.nullable(z.string()),
+  amends: z.nullable(z.string()),
+  openAmendment: z.nullable(z.string()),
 });
 
 /** A stream record's images, unmarshalled (undefined where the record has none). */
@@ -127,7 +131,7 @@ export function applicationEventOf(item: ChangedItem, recordedAt: Date): Applica
   const next = ApplicationImageSchema.parse(item.newImage);
   // Of the previous version only its status and version matter.
   const previous = item.oldImage
-    ? ApplicationImageSchema.omit({ lastAction: true }).parse(item.oldImage)
+    ? z.omit(ApplicationImageSchema, { lastAction: true }).parse(item.oldImage)
     : null;
   if (!changed(previous, next)) return 'version-unchanged';
   if (!next.lastAction) return 'no-last-action';
@@ -158,7 +162,9 @@ export function licenceEventOf(item: ChangedItem, recordedAt: Date): LicenceEven
   if (!item.newImage) return 'removed';
   if (item.newImage.sk !== 'LICENCE') return 'not-a-licence';
   const next = LicenceImageSchema.parse(item.newImage);
-  const previous = item.oldImage ? LicenceImageSchema.omit({ lastAction: true }).parse(item.oldImage) : null;
+  const previous = item.oldImage
+    ? z.omit(LicenceImageSchema, { lastAction: true }).parse(item.oldImage)
+    : null;
   if (!changed(previous, next)) return 'version-unchanged';
   if (!next.lastAction) return 'no-last-action';
   return LicenceEventSchema.parse({

@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
 import { logger } from '../adapters/observability.ts';
@@ -10,6 +9,7 @@ import { workflowData } from '../domain/applications/timers.ts';
 import type { DomainConfig } from '../domain/config.ts';
 import type { WorkflowEngine } from '../domain/ports.ts';
 import { StatusSchema } from '../domain/schemas.ts';
+import * as z from '../domain/zod.ts';
 
 /**
  * A human step (`lambda:invoke.waitForTaskToken`): stores the task token on the application while
@@ -19,11 +19,11 @@ import { StatusSchema } from '../domain/schemas.ts';
  * task then fails and the execution does not wait forever. The token is never logged.
  */
 const AwaitStepPayload = z.object({
-  applicationId: z.string().min(1).max(64),
-  generation: z.number().int().min(1),
-  state: z.string().min(1).max(80),
+  applicationId: z.string().check(z.minLength(1), z.maxLength(64)),
+  generation: z.number().check(z.int(), z.gte(1)),
+  state: z.string().check(z.minLength(1), z.maxLength(80)),
   expectedStatus: StatusSchema,
-  token: z.string().min(1).max(4096),
+  token: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 export type AwaitStepPayload = z.infer<typeof AwaitStepPayload>;
 

@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { createDependencies } from '../adapters/dependencies.ts';
 import { logger } from '../adapters/observability.ts';
 import type { Dependencies } from '../domain/dependencies.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { expireLicence } from '../domain/licences/use-cases.ts';
+import * as z from '../domain/zod.ts';
 
 /**
  * The target of a licence's expiry schedule (EventBridge Scheduler on AWS, the local scheduler
@@ -12,7 +12,9 @@ import { expireLicence } from '../domain/licences/use-cases.ts';
  * otherwise, or that no longer exists; an early firing changes nothing (the reconciler expires it
  * once due).
  */
-export const ExpiryPayload = z.strictObject({ licenceNumber: z.string().min(1).max(64) });
+export const ExpiryPayload = z.strictObject({
+  licenceNumber: z.string().check(z.minLength(1), z.maxLength(64)),
+});
 export type ExpiryPayload = z.infer<typeof ExpiryPayload>;
 
 export interface ExpiryOutcome {

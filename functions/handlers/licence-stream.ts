@@ -2,7 +2,6 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import * as z from 'zod';
 import { clock } from '../adapters/clock.ts';
 import { eventPublisherFromEnv } from '../adapters/event-bus.ts';
 import { expirySchedulesFromEnv } from '../adapters/expiry-schedules.ts';
@@ -12,6 +11,7 @@ import { isEnded } from '../domain/licences/lifecycle.ts';
 import { LicenceStatusSchema } from '../domain/licences/schemas.ts';
 import type { ExpirySchedules } from '../domain/ports.ts';
 import { isoDateTime } from '../domain/schemas.ts';
+import * as z from '../domain/zod.ts';
 import { publishChange } from './domain-events.ts';
 
 /**
@@ -25,7 +25,7 @@ const LicenceImage = z.object({
   licenceNumber: z.string(),
   status: LicenceStatusSchema,
   validTo: isoDateTime,
-  version: z.number().int().min(1),
+  version: z.number().check(z.int(), z.gte(1)),
 });
 export type LicenceImage = z.infer<typeof LicenceImage>;
 

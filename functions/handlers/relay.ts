@@ -2,7 +2,6 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import * as z from 'zod';
 import { clock } from '../adapters/clock.ts';
 import { config } from '../adapters/config.ts';
 import { eventPublisherFromEnv } from '../adapters/event-bus.ts';
@@ -15,6 +14,7 @@ import type { DomainConfig } from '../domain/config.ts';
 import type { EventPublisher } from '../domain/events.ts';
 import type { WorkflowEngine } from '../domain/ports.ts';
 import { InformationRequestSchema, StatusSchema } from '../domain/schemas.ts';
+import * as z from '../domain/zod.ts';
 import { publishChange } from './domain-events.ts';
 
 /**
@@ -31,13 +31,13 @@ import { publishChange } from './domain-events.ts';
 const StreamImage = z.object({
   applicationId: z.string(),
   status: StatusSchema,
-  generation: z.number().int().min(1).default(1),
+  generation: z._default(z.number().check(z.int(), z.gte(1)), 1),
   createdAt: z.string(),
   lastActivityAt: z.string(),
   informationRequests: z.array(InformationRequestSchema),
-  pendingTask: z
-    .object({ token: z.string(), state: z.string(), generation: z.number().int().min(1) })
-    .optional(),
+  pendingTask: z.optional(
+    z.object({ token: z.string(), state: z.string(), generation: z.number().check(z.int(), z.gte(1)) }),
+  ),
 });
 type StreamImage = z.infer<typeof StreamImage>;
 

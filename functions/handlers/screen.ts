@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import bundledList from '../../data/denied-parties.json' with { type: 'json' };
 import { createDependencies } from '../adapters/dependencies.ts';
 import { logger } from '../adapters/observability.ts';
@@ -16,6 +15,7 @@ import { applySystemAction } from '../domain/applications/use-cases.ts';
 import type { Dependencies } from '../domain/dependencies.ts';
 import type { WorkflowData } from '../domain/ports.ts';
 import type { Application } from '../domain/schemas.ts';
+import * as z from '../domain/zod.ts';
 
 /**
  * The workflow's Screening step: screens a SUBMITTED application against the denied-party list and
@@ -25,8 +25,8 @@ import type { Application } from '../domain/schemas.ts';
  * to `screening-failed`.
  */
 const ScreenPayload = z.object({
-  applicationId: z.string().min(1).max(64),
-  generation: z.number().int().min(1),
+  applicationId: z.string().check(z.minLength(1), z.maxLength(64)),
+  generation: z.number().check(z.int(), z.gte(1)),
 });
 
 /** Parsed once per process: the same object each time, so screening's normalised names stay cached. */

@@ -1,11 +1,11 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { createDependencies } from '../adapters/dependencies.ts';
 import { logger } from '../adapters/observability.ts';
 import { workflowData } from '../domain/applications/timers.ts';
 import { applySystemAction } from '../domain/applications/use-cases.ts';
 import type { Dependencies } from '../domain/dependencies.ts';
 import type { WorkflowData } from '../domain/ports.ts';
+import * as z from '../domain/zod.ts';
 
 /**
  * Timers and the screening Catch: `abandon`, `information-overdue` and `screening-failed` through the
@@ -15,8 +15,8 @@ import type { WorkflowData } from '../domain/ports.ts';
  * current status.
  */
 const SystemTransitionPayload = z.object({
-  applicationId: z.string().min(1).max(64),
-  generation: z.number().int().min(1),
+  applicationId: z.string().check(z.minLength(1), z.maxLength(64)),
+  generation: z.number().check(z.int(), z.gte(1)),
   action: z.enum(['abandon', 'information-overdue', 'screening-failed']),
 });
 type SystemTransitionPayload = z.infer<typeof SystemTransitionPayload>;

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { toHttpResponse, validate } from '#adapters/http.ts';
 import * as queue from '#domain/applications/queue.ts';
 import * as screening from '#domain/applications/screening.ts';
 import * as licences from '#domain/licences/schemas.ts';
 import * as schemas from '#domain/schemas.ts';
+import * as z from '#domain/zod.ts';
 import { completeDetails, PDF_BASE64 } from '../support/api.ts';
 import { ledger, size } from './ledger.ts';
 import { ACTION_BODIES } from './support.ts';
@@ -20,9 +20,9 @@ const RUNS = size(60, 1_000);
 const figures = ledger('schemas');
 afterAll(() => figures.flush());
 
-const isSchema = (value: unknown): value is z.ZodType => value instanceof z.ZodType;
-function exported(): [string, z.ZodType][] {
-  const found: [string, z.ZodType][] = [];
+const isSchema = (value: unknown): value is z.ZodMiniType => value instanceof z.ZodMiniType;
+function exported(): [string, z.ZodMiniType][] {
+  const found: [string, z.ZodMiniType][] = [];
   for (const module of [schemas, queue, screening, licences]) {
     for (const [name, value] of Object.entries(module)) {
       if (isSchema(value)) found.push([name, value]);
@@ -68,7 +68,7 @@ function mutate(value: unknown, choices: number[], replacement: unknown): unknow
   return { ...value, [key]: mutate((value as Record<string, unknown>)[key], rest, replacement) };
 }
 
-function refusedProperly(schema: z.ZodType, input: unknown): boolean {
+function refusedProperly(schema: z.ZodMiniType, input: unknown): boolean {
   try {
     validate(schema, input);
     return true;

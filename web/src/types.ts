@@ -3,7 +3,7 @@
  * through type-only imports: nothing of zod reaches the bundle.
  */
 
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type {
   JwksSchema,
   LicenceVerificationSchema,
@@ -29,7 +29,7 @@ export type {
 } from '#domain/schemas.ts';
 
 /** Licences, usage and the public verification: the handlers' response schemas, as types only. */
-type Infer<T extends z.ZodType> = z.infer<T>;
+type Infer<T extends z.ZodMiniType> = z.infer<T>;
 export type Licence = Infer<typeof LicenceViewSchema>;
 export type UsageRecord = Infer<typeof UsageListSchema>['items'][number];
 export type Verification = Infer<typeof LicenceVerificationSchema>;

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import type { DomainConfig } from '../config.ts';
 import { ValidationError } from '../errors.ts';
 import {
@@ -11,6 +10,7 @@ import {
   LIMITS,
   StatusSchema,
 } from '../schemas.ts';
+import * as z from '../zod.ts';
 import { addWorkingDays, dueAt, workingDaysElapsed, workingDaysUntil } from './legal-clock.ts';
 import type { Status } from './lifecycle.ts';
 
@@ -45,15 +45,15 @@ export const isQueued = (status: Status): status is QueueStatus =>
 
 /** What the queue index projects (keys aside): only what a queue item shows. */
 export const QueueRecordSchema = z.object({
-  applicationId: z.string().max(64),
-  queueSk: z.string().max(128),
+  applicationId: z.string().check(z.maxLength(64)),
+  queueSk: z.string().check(z.maxLength(128)),
   status: StatusSchema,
-  lane: LaneSchema.nullable(),
+  lane: z.nullable(LaneSchema),
   clock: LegalClockSchema,
-  assignedTo: z.string().max(LIMITS.name).nullable(),
-  flags: z.array(FlagSchema).max(LIMITS.flags),
+  assignedTo: z.nullable(z.string().check(z.maxLength(LIMITS.name))),
+  flags: z.array(FlagSchema).check(z.maxLength(LIMITS.flags)),
   updatedAt: z.string(),
-  queueCountries: z.object({ exporter: z.string().nullable(), endUser: z.string().nullable() }),
+  queueCountries: z.object({ exporter: z.nullable(z.string()), endUser: z.nullable(z.string()) }),
 });
 export type QueueRecord = z.infer<typeof QueueRecordSchema>;
 
@@ -169,21 +169,21 @@ export interface QueueIndex {
 }
 
 export const QueueQuerySchema = z.strictObject({
-  lane: z.enum(LANES).optional(),
-  status: z.enum(QUEUE_STATUSES).optional(),
-  assigned: z.enum(['me', 'none', 'any']).default('any'),
-  limit: z.coerce.number().int().min(1).max(LIMITS.listLimit).default(20),
-  cursor: z.string().max(2048).optional(),
+  lane: z.optional(z.enum(LANES)),
+  status: z.optional(z.enum(QUEUE_STATUSES)),
+  assigned: z._default(z.enum(['me', 'none', 'any']), 'any'),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 20),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
 export type QueueQuery = z.infer<typeof QueueQuerySchema>;
 
 const CursorSchema = z.strictObject({
   at: z.iso.datetime(),
-  filter: z.string().max(256),
-  segment: z.number().int().min(0).max(5),
-  run: z.string().max(128).nullable(),
-  paused: z.string().max(128).nullable(),
-  appeal: z.string().max(128).nullable().default(null),
+  filter: z.string().check(z.maxLength(256)),
+  segment: z.number().check(z.int(), z.gte(0), z.lte(5)),
+  run: z.nullable(z.string().check(z.maxLength(128))),
+  paused: z.nullable(z.string().check(z.maxLength(128))),
+  appeal: z._default(z.nullable(z.string().check(z.maxLength(128))), null),
 });
 type Cursor = z.infer<typeof CursorSchema>;
 

@@ -1,7 +1,7 @@
 import { subMonths } from 'date-fns';
 import { distance } from 'fastest-levenshtein';
-import * as z from 'zod';
 import type { Application } from '../schemas.ts';
+import * as z from '../zod.ts';
 import type { ScreeningOutcome } from './apply-action.ts';
 import { normalisePartyName } from './rules.ts';
 
@@ -14,21 +14,18 @@ import { normalisePartyName } from './rules.ts';
  */
 
 export const DeniedPartyListSchema = z.strictObject({
-  version: z.string().min(1).max(64),
+  version: z.string().check(z.minLength(1), z.maxLength(64)),
   updatedAt: z.iso.datetime({ offset: true }),
   parties: z
     .array(
       z.strictObject({
-        name: z.string().trim().min(1).max(200),
-        country: z
-          .string()
-          .regex(/^[A-Z]{2}$/)
-          .optional(),
+        name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+        country: z.optional(z.string().check(z.regex(/^[A-Z]{2}$/))),
         listedAt: z.iso.date(),
-        source: z.string().min(1).max(200),
+        source: z.string().check(z.minLength(1), z.maxLength(200)),
       }),
     )
-    .max(100_000),
+    .check(z.maxLength(100_000)),
 });
 export type DeniedPartyList = z.infer<typeof DeniedPartyListSchema>;
 

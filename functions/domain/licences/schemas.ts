@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { LICENCE_REASONS } from '../codes.ts';
 import {
   AuditEventSchema,
@@ -13,6 +12,7 @@ import {
   PartySchema,
   text,
 } from '../schemas.ts';
+import * as z from '../zod.ts';
 import { LICENCE_ACTIONS, LICENCE_STATUSES } from './lifecycle.ts';
 
 export { LICENCE_REASONS };
@@ -33,49 +33,41 @@ const decimals = (places: number) => (value: number) => {
 /** kg with at most 3 decimals (whole grams). */
 export const quantityKg = z
   .number()
-  .nonnegative()
-  .max(1e9)
-  .refine(decimals(3), 'at most 3 decimals (whole grams)');
+  .check(z.nonnegative(), z.lte(1e9), z.refine(decimals(3), 'at most 3 decimals (whole grams)'));
 /** USD with at most 2 decimals (whole cents). */
 export const valueUsd = z
   .number()
-  .nonnegative()
-  .max(1e12)
-  .refine(decimals(2), 'at most 2 decimals (whole cents)');
+  .check(z.nonnegative(), z.lte(1e12), z.refine(decimals(2), 'at most 2 decimals (whole cents)'));
 
 const distinct = <T>(items: readonly T[]) => new Set(items).size === items.length;
 const reasons = z
   .array(z.enum(LICENCE_REASONS))
-  .min(1)
-  .max(LICENCE_REASONS.length)
-  .refine(distinct, 'reasons must not repeat');
+  .check(z.minLength(1), z.maxLength(LICENCE_REASONS.length), z.refine(distinct, 'reasons must not repeat'));
 
 export const USAGE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 export const LicenceActionBodySchemas = {
   'record-usage': z.strictObject({
-    usageId: z.string().regex(USAGE_ID_PATTERN, 'letters, digits, "_", ".", ":", "-"; at most 128'),
+    usageId: z.string().check(z.regex(USAGE_ID_PATTERN, 'letters, digits, "_", ".", ":", "-"; at most 128')),
     shippedAt: isoDateTime,
     declarationRef: text(64),
     items: z
       .array(
         z.strictObject({
-          goodsIndex: z
-            .number()
-            .int()
-            .nonnegative()
-            .max(LIMITS.goods - 1),
+          goodsIndex: z.number().check(z.int(), z.nonnegative(), z.lte(LIMITS.goods - 1)),
           quantityKg,
           valueUsd,
         }),
       )
-      .min(1)
-      .max(LIMITS.goods)
-      .refine((items) => distinct(items.map((item) => item.goodsIndex)), 'each goods item at most once'),
+      .check(
+        z.minLength(1),
+        z.maxLength(LIMITS.goods),
+        z.refine((items) => distinct(items.map((item) => item.goodsIndex)), 'each goods item at most once'),
+      ),
   }),
-  suspend: z.strictObject({ reasons, note: note.optional() }),
-  reinstate: z.strictObject({ note: note.optional() }),
-  revoke: z.strictObject({ reasons, note: note.optional() }),
+  suspend: z.strictObject({ reasons, note: z.optional(note) }),
+  reinstate: z.strictObject({ note: z.optional(note) }),
+  revoke: z.strictObject({ reasons, note: z.optional(note) }),
   surrender: z.strictObject({ reason: text(LIMITS.reason) }),
   amend: z.strictObject({}),
 } as const;
@@ -85,22 +77,22 @@ export type LicenceActionBody<A extends RequestableLicenceAction> = z.output<
 >;
 
 export const LicenceListQuerySchema = z.strictObject({
-  status: LicenceStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(LIMITS.listLimit).default(20),
-  cursor: z.string().max(2048).optional(),
+  status: z.optional(LicenceStatusSchema),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 20),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
 
 /** `GET /verify/{number}?code=`: the licence's verification code, if the caller holds it. */
-export const VerifyQuerySchema = z.strictObject({ code: z.string().max(64).optional() });
+export const VerifyQuerySchema = z.strictObject({ code: z.optional(z.string().check(z.maxLength(64))) });
 
 // --- Stored licence ---
 
-const amount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const amount = z.number().check(z.int(), z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER));
 export const LicenceGoodsSchema = z.strictObject({
-  description: z.string().max(LIMITS.description).optional(),
-  element: z.enum(ELEMENTS).optional(),
-  form: z.enum(FORMS).optional(),
-  controlCode: z.string().max(LIMITS.controlCode).optional(),
+  description: z.optional(z.string().check(z.maxLength(LIMITS.description))),
+  element: z.optional(z.enum(ELEMENTS)),
+  form: z.optional(z.enum(FORMS)),
+  controlCode: z.optional(z.string().check(z.maxLength(LIMITS.controlCode))),
   licensedGrams: amount,
   licensedCents: amount,
   usedGrams: amount,
@@ -108,73 +100,86 @@ export const LicenceGoodsSchema = z.strictObject({
 });
 export type LicenceGoods = z.infer<typeof LicenceGoodsSchema>;
 
-const by = { by: z.string().max(LIMITS.name), byRole: z.string().max(LIMITS.name), at: isoDateTime };
+const by = {
+  by: z.string().check(z.maxLength(LIMITS.name)),
+  byRole: z.string().check(z.maxLength(LIMITS.name)),
+  at: isoDateTime,
+};
 
 export const SuspensionSchema = z.strictObject({
-  reasons: z.array(z.enum(LICENCE_REASONS)).max(LICENCE_REASONS.length),
-  note: z.string().max(LIMITS.note).nullable(),
+  reasons: z.array(z.enum(LICENCE_REASONS)).check(z.maxLength(LICENCE_REASONS.length)),
+  note: z.nullable(z.string().check(z.maxLength(LIMITS.note))),
   ...by,
 });
 export const EndedSchema = z.strictObject({
   status: LicenceStatusSchema,
-  reasons: z.array(z.string().max(64)).max(LICENCE_REASONS.length),
-  note: z.string().max(LIMITS.note).nullable(),
+  reasons: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(LICENCE_REASONS.length)),
+  note: z.nullable(z.string().check(z.maxLength(LIMITS.note))),
   ...by,
 });
 
 /** The licence the approval wrote onto the application (number, validity, conditions), in force. */
-export const LicenceRecordSchema = LicenceSchema.omit({ goods: true }).extend({
+export const LicenceRecordSchema = z.extend(z.omit(LicenceSchema, { goods: true }), {
   status: LicenceStatusSchema,
-  version: z.number().int().positive(),
+  version: z.number().check(z.int(), z.positive()),
   issuedAt: isoDateTime,
   /** The holder: the org of the application. */
-  orgId: z.string().max(LIMITS.name),
-  applicationId: z.string().max(64),
+  orgId: z.string().check(z.maxLength(LIMITS.name)),
+  applicationId: z.string().check(z.maxLength(64)),
   updatedAt: isoDateTime,
-  exporter: ExporterSchema.partial(),
+  exporter: z.partial(ExporterSchema),
   consignee: PartySchema,
   endUser: EndUserSchema,
-  goods: z.array(LicenceGoodsSchema).min(1).max(LIMITS.goods),
-  suspension: SuspensionSchema.nullable(),
-  ended: EndedSchema.nullable(),
-  supersededBy: z.string().max(64).nullable(),
-  amends: z.string().max(64).nullable(),
+  goods: z.array(LicenceGoodsSchema).check(z.minLength(1), z.maxLength(LIMITS.goods)),
+  suspension: z.nullable(SuspensionSchema),
+  ended: z.nullable(EndedSchema),
+  supersededBy: z.nullable(z.string().check(z.maxLength(64))),
+  amends: z.nullable(z.string().check(z.maxLength(64))),
   /** The open variation application, while there is one. */
-  openAmendment: z.string().max(64).nullable(),
-  usageCount: z.number().int().nonnegative(),
+  openAmendment: z.nullable(z.string().check(z.maxLength(64))),
+  usageCount: z.number().check(z.int(), z.nonnegative()),
   /** 128 random bits, base64url: lets whoever holds the printed licence see its parties on /verify. */
-  verificationCode: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  verificationCode: z.string().check(z.regex(/^[A-Za-z0-9_-]{22}$/)),
   /** The current signed document (compact JWS); set by the use case after each status change. */
-  signed: z.string().max(20_000).nullable(),
-  auditHeadHash: z.string().regex(/^[0-9a-f]{64}$/),
+  signed: z.nullable(z.string().check(z.maxLength(20_000))),
+  auditHeadHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
 });
 export type LicenceRecord = z.infer<typeof LicenceRecordSchema>;
 
 export const UsageRecordSchema = z.strictObject({
-  usageId: z.string().regex(USAGE_ID_PATTERN),
-  licenceNumber: z.string().max(64),
+  usageId: z.string().check(z.regex(USAGE_ID_PATTERN)),
+  licenceNumber: z.string().check(z.maxLength(64)),
   shippedAt: isoDateTime,
-  declarationRef: z.string().max(64),
+  declarationRef: z.string().check(z.maxLength(64)),
   items: z
-    .array(z.strictObject({ goodsIndex: z.number().int().nonnegative(), grams: amount, cents: amount }))
-    .max(LIMITS.goods),
+    .array(
+      z.strictObject({
+        goodsIndex: z.number().check(z.int(), z.nonnegative()),
+        grams: amount,
+        cents: amount,
+      }),
+    )
+    .check(z.maxLength(LIMITS.goods)),
   recordedAt: isoDateTime,
-  recordedBy: z.string().max(LIMITS.name),
-  recordedByRole: z.string().max(LIMITS.name),
-  requestId: z.string().max(128),
+  recordedBy: z.string().check(z.maxLength(LIMITS.name)),
+  recordedByRole: z.string().check(z.maxLength(LIMITS.name)),
+  requestId: z.string().check(z.maxLength(128)),
 });
 export type UsageRecord = z.infer<typeof UsageRecordSchema>;
 
 /** The application audit event's format, under the licence's own key with the licence's actions and statuses. */
-export const LicenceAuditEventSchema = AuditEventSchema.omit({
-  applicationId: true,
-  action: true,
-  fromStatus: true,
-  toStatus: true,
-}).extend({
-  licenceNumber: z.string().max(64),
-  action: LicenceActionSchema,
-  fromStatus: LicenceStatusSchema.nullable(),
-  toStatus: LicenceStatusSchema,
-});
+export const LicenceAuditEventSchema = z.extend(
+  z.omit(AuditEventSchema, {
+    applicationId: true,
+    action: true,
+    fromStatus: true,
+    toStatus: true,
+  }),
+  {
+    licenceNumber: z.string().check(z.maxLength(64)),
+    action: LicenceActionSchema,
+    fromStatus: z.nullable(LicenceStatusSchema),
+    toStatus: LicenceStatusSchema,
+  },
+);
 export type LicenceAuditEvent = z.infer<typeof LicenceAuditEventSchema>;

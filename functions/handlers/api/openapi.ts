@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { ActionResponseSchema, ApplicationViewSchema, LIMITS } from '../../domain/schemas.ts';
+import * as z from '../../domain/zod.ts';
 import { ERROR_STATUS, ErrorResponseSchema } from './responses.ts';
 import type { Method, Operation, Route } from './router.ts';
 
@@ -57,15 +57,19 @@ function describeOperation(route: Route, method: Method, operation: Operation): 
     security: operation.roles === 'public' ? [] : [{ bearer: [] }],
     requestParams: {
       ...(params.length > 0
-        ? { path: z.object(Object.fromEntries(params.map((name) => [name, z.string().max(128)]))) }
+        ? {
+            path: z.object(
+              Object.fromEntries(params.map((name) => [name, z.string().check(z.maxLength(128))])),
+            ),
+          }
         : {}),
       ...(operation.query ? { query: operation.query } : {}),
       ...(method === 'GET'
         ? {}
         : {
             header: z.object({
-              'idempotency-key': z.string().max(LIMITS.name).optional(),
-              ...(params.length > 0 ? { 'if-match': z.string().max(16).optional() } : {}),
+              'idempotency-key': z.optional(z.string().check(z.maxLength(LIMITS.name))),
+              ...(params.length > 0 ? { 'if-match': z.optional(z.string().check(z.maxLength(16))) } : {}),
             }),
           }),
     },

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { QUEUE_STATUSES } from '../../domain/applications/queue.ts';
 import { LICENCE_ACTIONS } from '../../domain/licences/lifecycle.ts';
 import {
@@ -14,6 +13,7 @@ import {
   FlagSchema,
   LaneSchema,
 } from '../../domain/schemas.ts';
+import * as z from '../../domain/zod.ts';
 
 /**
  * The zod schemas of the API's own responses (those not in the domain), named in the route table
@@ -55,14 +55,14 @@ export const ErrorResponseSchema = z
       details: z.array(z.record(z.string(), z.unknown())),
     }),
   })
-  .meta({ id: 'Error' });
+  .check(z.meta({ id: 'Error' }));
 
 export const HealthSchema = z.strictObject({ status: z.literal('ok') });
 export const OpenApiDocumentSchema = z.record(z.string(), z.unknown());
 /** `GET /stats` (API.md "Statistics"): figures, or "<5" where a count is suppressed. */
 export const PublicStatsSchema = z.record(z.string(), z.unknown());
-export const pageOf = <T extends z.ZodType>(item: T) =>
-  z.strictObject({ items: z.array(item), cursor: z.string().nullable() });
+export const pageOf = <T extends z.ZodMiniType>(item: T) =>
+  z.strictObject({ items: z.array(item), cursor: z.nullable(z.string()) });
 export const DocumentContentSchema = z.strictObject({
   document: DocumentRecordSchema,
   contentBase64: z.string(),
@@ -74,30 +74,36 @@ const AuditActorViewSchema = z.union([
   z.strictObject({ kind: z.literal('system') }),
 ]);
 export const AuditTrailSchema = z.strictObject({
-  items: z.array(AuditEventSchema.extend({ actor: AuditActorViewSchema })),
+  items: z.array(z.extend(AuditEventSchema, { actor: AuditActorViewSchema })),
 });
 /** The checkpoint covering a chain (present once one has): RFC 9162 inclusion proof to its signed root. */
 const AnchorFields = {
-  anchoredAt: z.string().optional(),
-  anchoredSeq: z.number().int().optional(),
-  checkpoint: z.number().int().optional(),
-  inclusionProof: z
-    .strictObject({
-      leafIndex: z.number().int(),
-      treeSize: z.number().int(),
-      root: z.string(),
-      leafHash: z.string(),
-      proof: z.array(z.string()),
-      jws: z.string(),
-    })
-    .meta({ id: 'InclusionProof' })
-    .optional(),
+  anchoredAt: z.optional(z.string()),
+  anchoredSeq: z.optional(z.number().check(z.int())),
+  checkpoint: z.optional(z.number().check(z.int())),
+  inclusionProof: z.optional(
+    z
+      .strictObject({
+        leafIndex: z.number().check(z.int()),
+        treeSize: z.number().check(z.int()),
+        root: z.string(),
+        leafHash: z.string(),
+        proof: z.array(z.string()),
+        jws: z.string(),
+      })
+      .check(z.meta({ id: 'InclusionProof' })),
+  ),
 };
 export const ChainVerificationSchema = z.union([
-  z.strictObject({ valid: z.literal(true), events: z.number().int(), headHash: z.string(), ...AnchorFields }),
+  z.strictObject({
+    valid: z.literal(true),
+    events: z.number().check(z.int()),
+    headHash: z.string(),
+    ...AnchorFields,
+  }),
   z.strictObject({
     valid: z.literal(false),
-    brokenAt: z.number().int(),
+    brokenAt: z.number().check(z.int()),
     reason: z.string(),
     ...AnchorFields,
   }),
@@ -105,27 +111,27 @@ export const ChainVerificationSchema = z.union([
 export const ExecutionSchema = z.strictObject({
   executionArn: z.string(),
   name: z.string(),
-  generation: z.number().int(),
+  generation: z.number().check(z.int()),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
-  currentState: z.string().nullable(),
+  currentState: z.nullable(z.string()),
   startDate: z.string(),
-  stopDate: z.string().nullable(),
+  stopDate: z.nullable(z.string()),
 });
 export const ExecutionHistorySchema = z.strictObject({
   events: z.array(
     z.strictObject({
-      id: z.number().int(),
+      id: z.number().check(z.int()),
       timestamp: z.string(),
       type: z.string(),
-      state: z.string().nullable(),
+      state: z.nullable(z.string()),
     }),
   ),
 });
 /** `POST /ops/reconcile`: what one reconciler run checked and repaired, and the overdue licences it expired. */
 export const ReconcileSummarySchema = z.strictObject({
-  checked: z.number().int(),
-  started: z.number().int(),
-  woken: z.number().int(),
+  checked: z.number().check(z.int()),
+  started: z.number().check(z.int()),
+  woken: z.number().check(z.int()),
   repaired: z.array(z.strictObject({ applicationId: z.string(), repair: z.enum(['started', 'woken']) })),
   licencesExpired: z.array(z.string()),
 });
@@ -134,83 +140,90 @@ export const QueuePageSchema = z.strictObject({
     z.strictObject({
       applicationId: z.string(),
       status: z.enum(QUEUE_STATUSES),
-      lane: LaneSchema.nullable(),
-      dueAt: z.string().nullable(),
+      lane: z.nullable(LaneSchema),
+      dueAt: z.nullable(z.string()),
       nearDue: z.boolean(),
-      workingDaysElapsed: z.number().int(),
-      workingDaysLeft: z.number().int(),
+      workingDaysElapsed: z.number().check(z.int()),
+      workingDaysLeft: z.number().check(z.int()),
       paused: z.boolean(),
-      assignedTo: z.string().nullable(),
+      assignedTo: z.nullable(z.string()),
       flags: z.array(FlagSchema),
-      exporterCountry: z.string().nullable(),
-      endUserCountry: z.string().nullable(),
+      exporterCountry: z.nullable(z.string()),
+      endUserCountry: z.nullable(z.string()),
     }),
   ),
-  cursor: z.string().nullable(),
+  cursor: z.nullable(z.string()),
   evaluatedAt: z.string(),
 });
 
 // --- Licences (API.md "Licence"): kg and USD as decimals; values only for those who see them ---
 
-const decimal = z.number().nonnegative();
+const decimal = z.number().check(z.nonnegative());
 const LicenceGoodsViewSchema = z.strictObject({
-  description: z.string().optional(),
-  element: z.string().optional(),
-  form: z.string().optional(),
-  controlCode: z.string().optional(),
+  description: z.optional(z.string()),
+  element: z.optional(z.string()),
+  form: z.optional(z.string()),
+  controlCode: z.optional(z.string()),
   quantityKg: decimal,
   usedQuantityKg: decimal,
   remainingQuantityKg: decimal,
-  valueUsd: decimal.optional(),
-  usedValueUsd: decimal.optional(),
-  remainingValueUsd: decimal.optional(),
+  valueUsd: z.optional(decimal),
+  usedValueUsd: z.optional(decimal),
+  remainingValueUsd: z.optional(decimal),
 });
-export const LicenceViewSchema = LicenceRecordSchema.omit({
-  goods: true,
-  auditHeadHash: true,
-  verificationCode: true,
-  usageCount: true,
-})
-  .extend({
-    goods: z.array(LicenceGoodsViewSchema),
-    allowedActions: z.array(z.enum(LICENCE_ACTIONS)),
-    verificationCode: z.string().optional(),
-  })
-  .meta({ id: 'Licence' });
+export const LicenceViewSchema = z
+  .extend(
+    z.omit(LicenceRecordSchema, {
+      goods: true,
+      auditHeadHash: true,
+      verificationCode: true,
+      usageCount: true,
+    }),
+    {
+      goods: z.array(LicenceGoodsViewSchema),
+      allowedActions: z.array(z.enum(LICENCE_ACTIONS)),
+      verificationCode: z.optional(z.string()),
+    },
+  )
+  .check(z.meta({ id: 'Licence' }));
 export const UsageListSchema = z.strictObject({
   items: z.array(
-    UsageRecordSchema.omit({ items: true }).extend({
+    z.extend(z.omit(UsageRecordSchema, { items: true }), {
       items: z.array(
-        z.strictObject({ goodsIndex: z.number().int(), quantityKg: decimal, valueUsd: decimal.optional() }),
+        z.strictObject({
+          goodsIndex: z.number().check(z.int()),
+          quantityKg: decimal,
+          valueUsd: z.optional(decimal),
+        }),
       ),
     }),
   ),
 });
 export const LicenceAuditTrailSchema = z.strictObject({
-  items: z.array(LicenceAuditEventSchema.extend({ actor: AuditActorViewSchema })),
+  items: z.array(z.extend(LicenceAuditEventSchema, { actor: AuditActorViewSchema })),
 });
-const VerifiedPartySchema = z.strictObject({ name: z.string().optional(), country: z.string().optional() });
+const VerifiedPartySchema = z.strictObject({ name: z.optional(z.string()), country: z.optional(z.string()) });
 export const LicenceVerificationSchema = z.strictObject({
   licenceNumber: z.string(),
   status: LicenceStatusSchema,
   validFrom: z.string(),
   validTo: z.string(),
   checkedAt: z.string(),
-  exporter: VerifiedPartySchema.optional(),
-  consignee: VerifiedPartySchema.optional(),
-  endUser: VerifiedPartySchema.optional(),
-  goods: z
-    .array(
+  exporter: z.optional(VerifiedPartySchema),
+  consignee: z.optional(VerifiedPartySchema),
+  endUser: z.optional(VerifiedPartySchema),
+  goods: z.optional(
+    z.array(
       z.strictObject({
-        element: z.string().optional(),
-        form: z.string().optional(),
-        controlCode: z.string().optional(),
+        element: z.optional(z.string()),
+        form: z.optional(z.string()),
+        controlCode: z.optional(z.string()),
         quantityKg: decimal,
         /** null for TECHNOLOGY, which is limited by value only. */
-        remainingQuantityKg: decimal.nullable(),
+        remainingQuantityKg: z.nullable(decimal),
       }),
-    )
-    .optional(),
-  signed: z.string().nullable().optional(),
+    ),
+  ),
+  signed: z.optional(z.nullable(z.string())),
 });
 export const JwksSchema = z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) });

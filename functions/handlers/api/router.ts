@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import type { z } from 'zod';
 import type { HttpResult } from '../../adapters/http.ts';
 import { MethodNotAllowedError, NotFoundError } from '../../domain/errors.ts';
+import type * as z from '../../domain/zod.ts';
 
 /** A tiny path router: `/applications/:id/actions/:action` patterns, 404 and 405 for misses. */
 export interface RouteRequest {
@@ -21,9 +21,9 @@ export interface Operation {
   description?: string;
   /** Who may call it (`public`: no token). */
   roles: readonly string[] | 'public';
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  response: { status: number; description: string; schema: z.ZodType };
+  query?: z.ZodMiniObject;
+  body?: z.ZodMiniType;
+  response: { status: number; description: string; schema: z.ZodMiniType };
   /** Error codes beyond those every operation of its kind can answer (see openapi.ts). */
   errors?: readonly string[];
   handle: RouteHandler;

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import type * as z from 'zod';
 import { createDependencies } from '../../adapters/dependencies.ts';
 import { eventFeedFromEnv } from '../../adapters/event-bus.ts';
 import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
@@ -44,6 +43,7 @@ import {
   LIMITS,
   ListQuerySchema,
 } from '../../domain/schemas.ts';
+import type * as z from '../../domain/zod.ts';
 import type { ReconcilerRun } from '../reconciler.ts';
 import {
   AuditTrailSchema,
@@ -195,7 +195,7 @@ const SYSTEM_LICENCE_ACTIONS = LICENCE_ACTIONS.filter((action) => !API_LICENCE_A
 /** One licence action: its body validated by its own schema, then the use case. */
 function licenceAction<A extends licences.ApiLicenceAction>(
   action: A,
-  schema: z.ZodType<LicenceActionBody<A>>,
+  schema: z.ZodMiniType<LicenceActionBody<A>>,
 ): Route {
   const { from, to, by } = LICENCE_TRANSITIONS[action];
   return {
