@@ -1,11 +1,19 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+
+type LambdaSdk = typeof import('@aws-sdk/client-lambda');
+let loaded: Promise<{ sdk: LambdaSdk; client: LambdaClient }> | undefined;
+
+/** The SDK and its client, loaded on the first call rather than at a cold start (one route uses them). */
+function lambda(): Promise<{ sdk: LambdaSdk; client: LambdaClient }> {
+  loaded ??= import('@aws-sdk/client-lambda').then((sdk) => ({ sdk, client: new sdk.LambdaClient({}) }));
+  return loaded;
+}
 
 /** Synchronous invocation of another function of the stack (the reconciler, from `POST /ops/reconcile`). */
-const client = new LambdaClient({});
-
 export async function invokeForJson<T>(functionName: string): Promise<T> {
+  const { sdk, client } = await lambda();
   const result = await client.send(
-    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: '{}' }),
+    new sdk.InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: '{}' }),
   );
   const text = result.Payload ? new TextDecoder().decode(result.Payload) : 'null';
   if (result.FunctionError) throw new Error(`${functionName} failed: ${text.slice(0, 500)}`);

@@ -6,7 +6,7 @@ import {
   type KeyObject,
   sign,
 } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import canonicalize from 'canonicalize';
 import { calculateJwkThumbprint } from 'jose';
 import { loadOrCreatePrivateKeyPem, localDataDir } from '../../local/jwt.ts';
@@ -116,6 +116,9 @@ export function derToJose(der: Uint8Array): Uint8Array {
   return jose;
 }
 
+type KmsSdk = typeof import('@aws-sdk/client-kms');
+let kmsSdk: Promise<KmsSdk> | undefined;
+
 /** `keyId`: the current signing key; `retiredKeyIds`: earlier keys whose signatures stay verifiable. */
 export class KmsLicenceSigner implements LicenceSigner {
   private readonly publicKeys = new Map<string, Promise<PublishedJwk>>();
@@ -123,15 +126,24 @@ export class KmsLicenceSigner implements LicenceSigner {
   constructor(
     private readonly keyId: string,
     private readonly retiredKeyIds: readonly string[] = [],
-    private readonly client: KMSClient = new KMSClient({}),
+    private client?: KMSClient,
   ) {}
+
+  /** The KMS SDK and this signer's client, loaded on first use rather than at a cold start. */
+  private async kms(): Promise<{ sdk: KmsSdk; client: KMSClient }> {
+    kmsSdk ??= import('@aws-sdk/client-kms');
+    const sdk = await kmsSdk;
+    this.client ??= new sdk.KMSClient({});
+    return { sdk, client: this.client };
+  }
 
   /** The key's public JWK (from kms:GetPublicKey), with `kid` = its RFC 7638 thumbprint. */
   private publicKey(keyId: string): Promise<PublishedJwk> {
     let key = this.publicKeys.get(keyId);
     if (!key) {
       key = (async () => {
-        const { PublicKey } = await this.client.send(new GetPublicKeyCommand({ KeyId: keyId }));
+        const { sdk, client } = await this.kms();
+        const { PublicKey } = await client.send(new sdk.GetPublicKeyCommand({ KeyId: keyId }));
         if (!PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
         return publicJwk(createPublicKey({ key: Buffer.from(PublicKey), format: 'der', type: 'spki' }));
       })();
@@ -145,8 +157,9 @@ export class KmsLicenceSigner implements LicenceSigner {
     const { kid } = await this.publicKey(this.keyId);
     const input = signingInput(payload, typ, kid);
     const digest = createHash('sha256').update(input, 'utf8').digest();
-    const { Signature } = await this.client.send(
-      new SignCommand({
+    const { sdk, client } = await this.kms();
+    const { Signature } = await client.send(
+      new sdk.SignCommand({
         KeyId: this.keyId,
         Message: digest,
         MessageType: 'DIGEST',
