@@ -24,4 +24,8 @@ export const FUNCTION_ENTRIES = {
   relay: 'functions/handlers/relay.ts',
   reconciler: 'functions/handlers/reconciler.ts',
   'backlog-metric': 'functions/handlers/backlog-metric.ts',
+  checkpoint: 'functions/handlers/checkpoint.ts',
+  'licence-expiry': 'functions/handlers/licence-expiry.ts',
+  'licence-stream': 'functions/handlers/licence-stream.ts',
+  stats: 'functions/handlers/stats.ts',
 } as const;

@@ -67,9 +67,13 @@ describe('the benchmark, run small', () => {
       'api',
       'await-step',
       'backlog-metric',
+      'checkpoint',
+      'licence-expiry',
+      'licence-stream',
       'reconciler',
       'relay',
       'screen',
+      'stats',
       'system-transition',
     ]);
     expect(written.initRatio).toBeGreaterThan(0);
