@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BlobStore } from '../domain/ports.ts';
 import { lazyS3 } from './s3.ts';
+import { writesAllowed } from './write-barrier.ts';
 
 /**
  * Document content: S3 on AWS (KMS-encrypted bucket), a folder under LOCAL_DATA_DIR locally. The
@@ -19,6 +20,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, content: Uint8Array, contentType: string): Promise<void> {
+    await writesAllowed();
     const { sdk, client } = await this.sdk();
     await client.send(
       new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: content, ContentType: contentType }),
@@ -52,6 +54,7 @@ export class FileBlobStore implements BlobStore {
   }
 
   async put(key: string, content: Uint8Array): Promise<void> {
+    await writesAllowed();
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, content);

@@ -45,6 +45,7 @@ import {
   WORKFLOW_OPEN,
   WORKFLOW_OPEN_ATTRIBUTE,
 } from './table-definitions.ts';
+import { writesAllowed } from './write-barrier.ts';
 
 /**
  * DynamoDB repository. Every change is one TransactWriteItems: an Update of the application's
@@ -54,6 +55,22 @@ import {
 export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
+
+const WRITE_COMMANDS = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+]);
+// No write of a request with an Idempotency-Key leaves before its claim on the key (write-barrier.ts).
+documentClient.middlewareStack.add(
+  (next, context) => async (args) => {
+    if (WRITE_COMMANDS.has(context.commandName ?? '')) await writesAllowed();
+    return next(args);
+  },
+  { step: 'initialize', name: 'idempotencyWriteBarrier' },
+);
 
 const ITEM_TYPE = 'application';
 const MAX_PAGE_QUERIES = 25;

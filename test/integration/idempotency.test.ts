@@ -1,8 +1,13 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#adapters/dynamodb.ts';
 import { json, toHttpResponse } from '#adapters/http.ts';
-import { idempotent } from '#adapters/idempotency.ts';
+import { idempotencyRecordId, idempotent } from '#adapters/idempotency.ts';
+import { tableNamesFromEnv } from '#adapters/table-definitions.ts';
+import { writesAllowed } from '#adapters/write-barrier.ts';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError, ValidationError } from '#domain/errors.ts';
+import { type Caller, startTestApi, type TestApi, underReviewViaApi } from '../support/api.ts';
 
 const context = {
   awsRequestId: 'test',
@@ -10,21 +15,75 @@ const context = {
   getRemainingTimeInMillis: () => 29_000,
 } as unknown as Context;
 const scope = () => `alice POST /applications key-${Math.random()}`;
+const tables = tableNamesFromEnv();
 
-describe('idempotent requests (Powertools Idempotency on DynamoDB Local)', () => {
+/** Every write this process sends to DynamoDB, as `<command>:<table>` (after the write barrier). */
+const writes: string[] = [];
+documentClient.middlewareStack.add(
+  (next, { commandName }) =>
+    async (args) => {
+      const input = args.input as {
+        TableName?: string;
+        TransactItems?: Record<string, { TableName?: string }>[];
+      };
+      const table = input.TableName ?? Object.values(input.TransactItems?.[0] ?? {})[0]?.TableName;
+      if (/^(Put|Update|Delete|BatchWrite|TransactWrite)/.test(commandName ?? '')) {
+        writes.push(`${commandName}:${table}`);
+      }
+      return next(args);
+    },
+  { step: 'build', name: 'testWriteCounter' },
+);
+const writesDuring = async (work: () => Promise<unknown>): Promise<string[]> => {
+  const from = writes.length;
+  await work();
+  return writes.slice(from);
+};
+
+/** A route that writes: adds one to a counter of its own. */
+const countingRoute = (counterId: string) => async () => {
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tables.counters,
+      Key: { counterId },
+      UpdateExpression: 'ADD #value :one',
+      ExpressionAttributeNames: { '#value': 'value' },
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  );
+  return json(201, { counted: counterId });
+};
+const counterValue = async (counterId: string) =>
+  (await documentClient.send(new GetCommand({ TableName: tables.counters, Key: { counterId } }))).Item?.value;
+const storedRecord = async (requestScope: string) =>
+  (
+    await documentClient.send(
+      new GetCommand({
+        TableName: tables.idempotency,
+        Key: { id: idempotencyRecordId(requestScope) },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
+describe('idempotent requests (Idempotency table on DynamoDB Local)', () => {
   it('answers a second request with the same key while the first still runs with IDEMPOTENCY_IN_PROGRESS', async () => {
     const request = { scope: scope(), body: '{"a":1}' };
     const running = Promise.withResolvers<void>();
     const finish = Promise.withResolvers<void>();
     const first = idempotent(request, context, async () => {
+      await writesAllowed(); // as a write would: the claim is stored from here on
       running.resolve();
       await finish.promise;
       return json(201, { first: true });
     });
-    await running.promise; // the in-progress record is stored before the work starts
-    await expect(
-      idempotent(request, context, async () => json(201, { second: true })),
-    ).rejects.toBeInstanceOf(IdempotencyInProgressError);
+    await running.promise;
+    const refused = await idempotent(request, context, async () => json(201, { second: true })).catch(
+      (error) => error,
+    );
+    expect(refused).toBeInstanceOf(IdempotencyInProgressError);
+    expect(toHttpResponse(refused).statusCode).toBe(409);
+    expect(Number(toHttpResponse(refused).headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
     finish.resolve();
     expect((await first).body).toBe(JSON.stringify({ first: true }));
   });
@@ -48,26 +107,132 @@ describe('idempotent requests (Powertools Idempotency on DynamoDB Local)', () =>
     );
   });
 
-  it('returns the stored response for a repeat and runs the work once', async () => {
+  it('returns the stored response for a repeat; the work gets past its first write once', async () => {
     const request = { scope: scope(), body: '{"a":1}' };
     let runs = 0;
-    const run = async () => json(201, { run: ++runs });
+    const run = async () => {
+      await writesAllowed();
+      return json(201, { run: ++runs });
+    };
     const first = await idempotent(request, context, run);
     const again = await idempotent(request, context, run);
     expect(again).toEqual(first);
+    expect(again.statusCode).toBe(201);
     expect(runs).toBe(1);
     await expect(idempotent({ ...request, body: '{"a":2}' }, context, run)).rejects.toBeInstanceOf(
       IdempotencyKeyReusedError,
     );
   });
 
-  it('does not store errors: the same key runs again after a failure', async () => {
+  it('lets the route of a replay read but not write: its write never leaves', async () => {
+    const counterId = `idempotency-test-${Math.random()}`;
     const request = { scope: scope(), body: '{}' };
-    await expect(
-      idempotent(request, context, async () => {
-        throw new ValidationError([{ path: 'x', message: 'bad' }]);
-      }),
-    ).rejects.toBeInstanceOf(ValidationError);
+    const first = await idempotent(request, context, countingRoute(counterId));
+    let replay: unknown;
+    const sent = await writesDuring(async () => {
+      replay = await idempotent(request, context, countingRoute(counterId));
+    });
+    expect(replay).toEqual(first);
+    expect(sent).toEqual([`PutItemCommand:${tables.idempotency}`]); // the refused claim only
+    expect(await counterValue(counterId)).toBe(1);
+  });
+
+  it('runs concurrent duplicates once: one answer, the others IDEMPOTENCY_IN_PROGRESS or the replay', async () => {
+    const counterId = `idempotency-test-${Math.random()}`;
+    const request = { scope: scope(), body: '{}' };
+    const outcomes = await Promise.allSettled(
+      [1, 2, 3].map(() => idempotent(request, context, countingRoute(counterId))),
+    );
+    const answered = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    expect(answered.length).toBeGreaterThanOrEqual(1);
+    for (const error of refused) expect(error).toBeInstanceOf(IdempotencyInProgressError);
+    expect(await counterValue(counterId)).toBe(1);
+  });
+
+  it('does not store errors: a failing route leaves no record, writes nothing, and the key runs again', async () => {
+    const request = { scope: scope(), body: '{}' };
+    const sent = await writesDuring(() =>
+      expect(
+        idempotent(request, context, async () => {
+          throw new ValidationError([{ path: 'x', message: 'bad' }]);
+        }),
+      ).rejects.toBeInstanceOf(ValidationError),
+    );
+    expect(sent).toEqual([`PutItemCommand:${tables.idempotency}`, `DeleteItemCommand:${tables.idempotency}`]);
+    expect(await storedRecord(request.scope)).toBeUndefined();
     expect((await idempotent(request, context, async () => json(200, { ok: true }))).statusCode).toBe(200);
+  });
+
+  it('reclaims a key whose stored response has expired (TTL deletes lazily)', async () => {
+    const request = { scope: scope(), body: '{}' };
+    await idempotent(request, context, async () => json(201, { run: 1 }));
+    await documentClient.send(
+      new PutCommand({
+        TableName: tables.idempotency,
+        Item: { ...(await storedRecord(request.scope)), expiration: Math.floor(Date.now() / 1000) - 1 },
+      }),
+    );
+    expect((await idempotent(request, context, async () => json(201, { run: 2 }))).body).toBe(
+      JSON.stringify({ run: 2 }),
+    );
+  });
+
+  it('keeps the record layout Powertools wrote, so records stored before still replay', async () => {
+    const request = { scope: scope(), body: '{"a":1}' };
+    await idempotent(request, context, async () => json(201, { run: 1 }));
+    expect(await storedRecord(request.scope)).toEqual({
+      id: expect.stringMatching(/#[A-Za-z0-9+/]{22}==$/),
+      status: 'COMPLETED',
+      expiration: expect.any(Number),
+      validation: expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/),
+      data: json(201, { run: 1 }),
+    });
+  });
+});
+
+describe('Idempotency-Key on an API transition', () => {
+  let api: TestApi;
+  let alice: Caller;
+  let rita: Caller;
+  beforeAll(async () => {
+    api = await startTestApi();
+    alice = await api.as('alice', 'acme', ['applicant']);
+    rita = await api.as('rita', 'authority', ['reviewer']);
+  });
+  afterAll(() => api.stop());
+
+  it('commits one transition for a request sent twice, in turn and at once', async () => {
+    const id = await underReviewViaApi(alice);
+    const transitions = (sent: string[]) =>
+      sent.filter((write) => write === `TransactWriteItemsCommand:${tables.applications}`).length;
+    const claim = () =>
+      rita.post(`/applications/${id}/actions/claim`, undefined, { 'idempotency-key': 'c1' });
+    let first: Awaited<ReturnType<typeof claim>> | undefined;
+    let replay: Awaited<ReturnType<typeof claim>> | undefined;
+    const sent = await writesDuring(async () => {
+      first = await claim();
+      replay = await claim();
+    });
+    expect(first?.status).toBe(200);
+    expect(replay?.status).toBe(200);
+    expect(replay?.body).toEqual(first?.body);
+    expect(transitions(sent)).toBe(1);
+
+    const release = () =>
+      rita.post(`/applications/${id}/actions/release`, undefined, { 'idempotency-key': 'r1' });
+    let both: Awaited<ReturnType<typeof release>>[] = [];
+    const concurrent = await writesDuring(async () => {
+      both = await Promise.all([release(), release()]);
+    });
+    expect(transitions(concurrent)).toBe(1);
+    expect(both.map((response) => response.status).sort()).toEqual(
+      both.some((response) => response.status === 409) ? [200, 409] : [200, 200],
+    );
+    const conflict = both.find((response) => response.status === 409);
+    if (conflict) {
+      expect(conflict.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+      expect(Number(conflict.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
   });
 });
