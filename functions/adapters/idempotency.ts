@@ -8,7 +8,7 @@ import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../domain
 import { documentClient } from './dynamodb.ts';
 import type { HttpResult } from './http.ts';
 import { logger } from './observability.ts';
-import { tableNamesFromEnv } from './table-definitions.ts';
+import { IDEMPOTENCY_TTL_ATTRIBUTE, tableNamesFromEnv } from './table-definitions.ts';
 import { API_FUNCTION_TIMEOUT_SECONDS } from './timeouts.ts';
 import { afterClaim } from './write-barrier.ts';
 
@@ -95,7 +95,7 @@ async function claim(id: string, validation: string, inProgressUntil: number): P
         Item: {
           id,
           status: IN_PROGRESS,
-          expiration: Math.round(now / 1000 + EXPIRES_AFTER_SECONDS),
+          [IDEMPOTENCY_TTL_ATTRIBUTE]: Math.round(now / 1000 + EXPIRES_AFTER_SECONDS),
           in_progress_expiration: inProgressUntil,
           validation,
         },
@@ -103,7 +103,7 @@ async function claim(id: string, validation: string, inProgressUntil: number): P
           'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inProgress AND #inProgressExpiry < :nowMs)',
         ExpressionAttributeNames: {
           '#id': 'id',
-          '#expiry': 'expiration',
+          '#expiry': IDEMPOTENCY_TTL_ATTRIBUTE,
           '#status': 'status',
           '#inProgressExpiry': 'in_progress_expiration',
         },
@@ -150,7 +150,7 @@ async function complete(id: string, validation: string, response: HttpResult): P
         Item: {
           id,
           status: COMPLETED,
-          expiration: Math.round(Date.now() / 1000 + EXPIRES_AFTER_SECONDS),
+          [IDEMPOTENCY_TTL_ATTRIBUTE]: Math.round(Date.now() / 1000 + EXPIRES_AFTER_SECONDS),
           validation,
           data: response,
         },

@@ -134,7 +134,7 @@ export const EVENTS_FEED_INDEX = { name: 'feed', partitionKey: 'feedMonth', sort
 /** Attribute of an event's expiry in the Events table (TTL). */
 export const EVENTS_TTL_ATTRIBUTE = 'expiresAt';
 
-/** Attribute that Powertools Idempotency uses for its record expiry (TTL). */
+/** Attribute of an idempotency record's expiry (TTL), named as Powertools Idempotency named it. */
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The api function's own timeout. Kept well under API Gateway's 29 s: it is also the longest an
- * `Idempotency-Key` of a request that crashed stays "in progress" (Powertools stores the
+ * `Idempotency-Key` of a request that crashed stays "in progress" (idempotency.ts stores the
  * function's remaining time as the in-progress expiry), so a client's retry is refused for at
  * most this long.
  */

@@ -54,7 +54,7 @@ export const TABLE_ACCESS = {
    */
   anchorMarks: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
   /** Powertools Idempotency deletes its record when the wrapped call fails. */
-  idempotencyStore: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  idempotencyStore: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableAccess = keyof typeof TABLE_ACCESS;

@@ -66,7 +66,7 @@ describe('Data construct', () => {
     prod.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('expires idempotency records by the attribute Powertools writes', () => {
+  it('expires idempotency records by the attribute the idempotency adapter writes', () => {
     expect(tableProperties(prod, 'idempotency').Properties.TimeToLiveSpecification).toEqual({
       AttributeName: IDEMPOTENCY_TTL_ATTRIBUTE,
       Enabled: true,
