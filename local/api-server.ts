@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
 import { API_FUNCTION_TIMEOUT_SECONDS } from '#adapters/timeouts.ts';
-import { type SigningKeys, tokenRejectionMessage, verifyToken } from './jwt.ts';
+import { cachedTokenVerifier, type SigningKeys, tokenRejectionMessage, verifiedToken } from './jwt.ts';
 
 /**
  * Local stand-in for API Gateway (REST API, `/{proxy+}` resource, Lambda proxy integration,
@@ -46,10 +46,13 @@ const ACCOUNT_ID = '000000000000';
 
 const logger = new Logger({ serviceName: 'local-api-server' });
 
+type TokenVerifier = ReturnType<typeof cachedTokenVerifier>;
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const host = options.host ?? '127.0.0.1';
+  const verify = cachedTokenVerifier((token) => verifiedToken(options.keys, token));
   const server = createServer((request, response) => {
-    void serve(request, response, options);
+    void serve(request, response, options, verify);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -91,6 +94,7 @@ async function serve(
   request: IncomingMessage,
   response: ServerResponse,
   options: ApiServerOptions,
+  verify: TokenVerifier,
 ): Promise<void> {
   const [path, query] = splitOnce(request.url ?? '/', '?');
   const info: RequestInfo = { requestId: randomUUID(), receivedAt: clock.now(), path, query };
@@ -100,7 +104,7 @@ async function serve(
     const isPublic =
       (options.publicPaths ?? []).includes(path) ||
       (options.publicPrefixes ?? []).some((prefix) => path.startsWith(prefix));
-    const auth = isPublic ? undefined : await authorize(request.headers.authorization, options.keys);
+    const auth = isPublic ? undefined : await authorize(request.headers.authorization, verify);
     if (auth && 'refusal' in auth) {
       return rejectEarly(request, response, info, 401, 'UNAUTHORIZED', auth.refusal);
     }
@@ -131,12 +135,12 @@ function declaredLength(request: IncomingMessage): number {
 /** Like the Cognito authorizer: `Bearer <jwt>` or the raw token; a refusal says why it does not verify. */
 async function authorize(
   header: string | undefined,
-  keys: SigningKeys,
+  verify: TokenVerifier,
 ): Promise<{ claims: Record<string, string> } | { refusal: string }> {
   const token = header?.replace(/^Bearer(\s+|$)/i, '').trim();
   if (!token) return { refusal: 'A token is required: send "Authorization: Bearer <token>".' };
   try {
-    return { claims: await verifyToken(keys, token) };
+    return { claims: await verify(token) };
   } catch (error) {
     return { refusal: tokenRejectionMessage(error) };
   }

@@ -15,6 +15,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import { AUTHORIZER_CACHE_SECONDS } from '#adapters/timeouts.ts';
 
 /**
  * Local stand-in for the Cognito user pool: an RS256 key pair under `<LOCAL_DATA_DIR>/keys/`
@@ -151,6 +152,16 @@ function assertValidRequest(request: TokenRequest): void {
  * `requestContext.authorizer.claims`. Throws on any invalid token.
  */
 export async function verifyToken(keys: SigningKeys, token: string): Promise<Record<string, string>> {
+  return (await verifiedToken(keys, token)).claims;
+}
+
+export interface VerifiedToken {
+  claims: Record<string, string>;
+  /** The token's `exp`, in epoch milliseconds. */
+  expiresAt: number;
+}
+
+export async function verifiedToken(keys: SigningKeys, token: string): Promise<VerifiedToken> {
   const { payload } = await jwtVerify(token, keyForHeader(keys), {
     algorithms: [ALGORITHM],
     issuer: LOCAL_ISSUER,
@@ -159,7 +170,35 @@ export async function verifyToken(keys: SigningKeys, token: string): Promise<Rec
   });
   // Without OAuth scopes on the method, a Cognito authorizer accepts ID tokens only.
   if (payload.token_use !== 'id') throw new Error('only ID tokens are accepted (token_use "id")');
-  return flattenClaims(payload);
+  return { claims: flattenClaims(payload), expiresAt: (payload.exp ?? 0) * 1000 };
+}
+
+/** Bound on remembered tokens, so a client minting a token per request cannot grow the cache. */
+const AUTHORIZER_CACHE_ENTRIES = 1000;
+
+/**
+ * A token check (`verifiedToken`) with API Gateway's authorizer results cache: an accepted token's claims are reused
+ * for up to `ttlSeconds` (never past the token's own `exp`), so a client's burst of requests costs
+ * one signature check, as on AWS. Refusals are not remembered: each says again why.
+ */
+export function cachedTokenVerifier(
+  check: (token: string) => Promise<VerifiedToken>,
+  ttlSeconds = AUTHORIZER_CACHE_SECONDS,
+  now: () => number = Date.now,
+): (token: string) => Promise<Record<string, string>> {
+  const accepted = new Map<string, { claims: Record<string, string>; until: number }>();
+  return async (token) => {
+    const cached = accepted.get(token);
+    if (cached && now() < cached.until) return cached.claims;
+    accepted.delete(token);
+    const { claims, expiresAt } = await check(token);
+    if (accepted.size >= AUTHORIZER_CACHE_ENTRIES) {
+      const oldest = accepted.keys().next();
+      if (!oldest.done) accepted.delete(oldest.value);
+    }
+    accepted.set(token, { claims, until: Math.min(now() + ttlSeconds * 1000, expiresAt) });
+    return claims;
+  };
 }
 
 /**

@@ -5,3 +5,9 @@
  * most this long.
  */
 export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
+/**
+ * How long API Gateway keeps a Cognito authorizer's result for a token (the stack's
+ * `resultsCacheTtl`); the local API server caches accepted tokens as long.
+ */
+export const AUTHORIZER_CACHE_SECONDS = 300;

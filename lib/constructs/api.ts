@@ -30,7 +30,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { API_FUNCTION_TIMEOUT_SECONDS } from '../../functions/adapters/timeouts.ts';
+import { API_FUNCTION_TIMEOUT_SECONDS, AUTHORIZER_CACHE_SECONDS } from '../../functions/adapters/timeouts.ts';
 import type { Data } from './data.ts';
 import type { DomainEvents } from './domain-events.ts';
 import { LicenceFunction, type SharedFunctionProps, type WorkflowRef } from './licence-function.ts';
@@ -272,7 +272,7 @@ export class Api extends Construct {
     const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
       cognitoUserPools: [this.userPool],
       identitySource: 'method.request.header.Authorization',
-      resultsCacheTtl: Duration.minutes(5),
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
     });
     const requestValidator = restApi.addRequestValidator('BodyAndParameters', {
       validateRequestBody: true,

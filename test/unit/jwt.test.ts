@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  cachedTokenVerifier,
   flattenClaims,
   LOCAL_AUDIENCE,
   LOCAL_ISSUER,
@@ -187,5 +188,58 @@ describe('local jwt', () => {
   it('resolves LOCAL_DATA_DIR to an absolute path, defaulting to .local', () => {
     expect(localDataDir({})).toBe(join(process.cwd(), '.local'));
     expect(localDataDir({ LOCAL_DATA_DIR: 'tmp/data' })).toBe(join(process.cwd(), 'tmp/data'));
+  });
+});
+
+describe('the local authorizer results cache', () => {
+  const claims = { sub: 'alice' };
+  const counting = (expiresAt: number) => {
+    const checked: string[] = [];
+    const check = async (token: string) => {
+      checked.push(token);
+      if (token === 'forged') throw new Error('signature');
+      return { claims, expiresAt };
+    };
+    return { checked, check };
+  };
+
+  it('checks an accepted token once within the cache time, as API Gateway does', async () => {
+    let now = 0;
+    const { checked, check } = counting(3_600_000);
+    const verify = cachedTokenVerifier(check, 300, () => now);
+    await expect(verify('token')).resolves.toBe(claims);
+    now = 299_999;
+    await expect(verify('token')).resolves.toBe(claims);
+    expect(checked).toEqual(['token']);
+    now = 300_000;
+    await verify('token');
+    expect(checked).toEqual(['token', 'token']);
+  });
+
+  it('checks again once the token itself has expired, even within the cache time', async () => {
+    let now = 0;
+    const { checked, check } = counting(10_000);
+    const verify = cachedTokenVerifier(check, 300, () => now);
+    await verify('token');
+    now = 10_000;
+    await verify('token');
+    expect(checked).toEqual(['token', 'token']);
+  });
+
+  it('remembers no refusal: a refused token is checked, and refused, every time', async () => {
+    const { checked, check } = counting(3_600_000);
+    const verify = cachedTokenVerifier(check, 300, () => 0);
+    await expect(verify('forged')).rejects.toThrow('signature');
+    await expect(verify('forged')).rejects.toThrow('signature');
+    expect(checked).toEqual(['forged', 'forged']);
+  });
+
+  it('forgets the oldest token when full, so minting a token per request cannot grow it', async () => {
+    const { checked, check } = counting(3_600_000);
+    const verify = cachedTokenVerifier(check, 300, () => 0);
+    for (let i = 0; i <= 1000; i++) await verify(`token-${i}`);
+    await verify('token-1000');
+    await verify('token-0');
+    expect(checked.slice(1001)).toEqual(['token-0']);
   });
 });
