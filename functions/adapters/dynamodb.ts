@@ -45,7 +45,7 @@ import {
   WORKFLOW_OPEN,
   WORKFLOW_OPEN_ATTRIBUTE,
 } from './table-definitions.ts';
-import { writesAllowed } from './write-barrier.ts';
+import { transactWrite, writesAllowed } from './write-barrier.ts';
 
 /**
  * DynamoDB repository. Every change is one TransactWriteItems: an Update of the application's
@@ -64,12 +64,14 @@ const WRITE_COMMANDS = new Set([
   'TransactWriteItemsCommand',
 ]);
 // No write of a request with an Idempotency-Key leaves before its claim on the key (write-barrier.ts).
+// It waits last in the build step: the write is marshalled and serialized while the claim is on
+// its way, and signed (finalizeRequest) once it may leave.
 documentClient.middlewareStack.add(
   (next, context) => async (args) => {
     if (WRITE_COMMANDS.has(context.commandName ?? '')) await writesAllowed();
     return next(args);
   },
-  { step: 'initialize', name: 'idempotencyWriteBarrier' },
+  { step: 'build', name: 'idempotencyWriteBarrier', priority: 'low' },
 );
 
 const ITEM_TYPE = 'application';
@@ -191,8 +193,9 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
       const licenceItems = licences.flatMap(({ licence, event, expectedVersion }) =>
         licenceWrites(this.tables, licence, event, expectedVersion),
       );
-      await this.client.send(
-        new TransactWriteCommand({ TransactItems: [applicationWrite, auditPut, ...licenceItems] }),
+      // Under an Idempotency-Key, the request's stored answer joins the transaction (write-barrier.ts).
+      await transactWrite([applicationWrite, auditPut, ...licenceItems], (TransactItems) =>
+        this.client.send(new TransactWriteCommand({ TransactItems })),
       );
     } catch (error) {
       // A licence in the transaction may also lose a race to a concurrent usage (a conflict).

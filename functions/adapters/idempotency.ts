@@ -10,7 +10,7 @@ import type { HttpResult } from './http.ts';
 import { logger } from './observability.ts';
 import { IDEMPOTENCY_TTL_ATTRIBUTE, tableNamesFromEnv } from './table-definitions.ts';
 import { API_FUNCTION_TIMEOUT_SECONDS } from './timeouts.ts';
-import { afterClaim } from './write-barrier.ts';
+import { afterClaim, type ClaimedRequest, ClaimLostError, type TransactItem } from './write-barrier.ts';
 
 /**
  * `Idempotency-Key` on the Idempotency table: the key is scoped to caller, method and path; the
@@ -19,9 +19,11 @@ import { afterClaim } from './write-barrier.ts';
  * wrote (id `<function name>#<md5 of the scope>`, `status`, `expiration` in seconds for the TTL,
  * `in_progress_expiration` in ms, `validation`, `data`), so records written before stay valid.
  *
- * One write before the route's and one after: the conditional claim is sent together with the
- * route, whose reads overlap it and whose writes wait for it (write-barrier.ts); a claim refused
- * returns the record it found (ALL_OLD), so replays and conflicts cost no extra read.
+ * The conditional claim is sent together with the route, whose reads overlap it and whose writes
+ * wait for it (write-barrier.ts); a claim refused returns the record it found (ALL_OLD), so
+ * replays and conflicts cost no extra read. A route that commits its change in one transaction
+ * stores the response in it (`committing`, conditioned on the claim still being ours); any other
+ * route's response is stored by one write after it.
  */
 export interface IdempotentRequest {
   scope: string;
@@ -67,18 +69,25 @@ export async function idempotent(
 ): Promise<HttpResult> {
   const id = idempotencyRecordId(request.scope);
   const validation = hashOf(request.body);
-  const claiming = claim(id, validation, Date.now() + context.getRemainingTimeInMillis());
-  const held = claiming.then((result) => {
-    if (!result.held) throw new ClaimRefusedError();
-  });
-  const [claimed, routed] = await Promise.allSettled([claiming, afterClaim(held, run)]);
-  if (claimed.status === 'rejected') throw claimed.reason;
-  if (!claimed.value.held) return answerFrom(claimed.value.record, validation);
+  const inProgressUntil = Date.now() + context.getRemainingTimeInMillis();
+  const claiming = claim(id, validation, inProgressUntil);
+  const claimed: ClaimedRequest = {
+    held: claiming.then((result) => {
+      if (!result.held) throw new ClaimRefusedError();
+    }),
+    completion: (response) => completionInTransaction(id, validation, inProgressUntil, response),
+    completed: false,
+  };
+  const [claimOutcome, routed] = await Promise.allSettled([claiming, afterClaim(claimed, run)]);
+  if (claimOutcome.status === 'rejected') throw claimOutcome.reason;
+  if (!claimOutcome.value.held) return answerFrom(claimOutcome.value.record, validation);
   if (routed.status === 'rejected') {
+    // The claim is another request's now: answer as that request's claim answers (nothing was written).
+    if (routed.reason instanceof ClaimLostError) return answerFromLost(routed.reason, validation);
     await release(id);
     throw routed.reason;
   }
-  await complete(id, validation, routed.value);
+  if (!claimed.completed) await complete(id, validation, routed.value);
   return routed.value;
 }
 
@@ -129,6 +138,11 @@ function answerFrom(record: StoredRecord, validation: string): HttpResult {
   return record.data;
 }
 
+function answerFromLost(lost: ClaimLostError, validation: string): HttpResult {
+  if (!lost.record) throw new IdempotencyInProgressError();
+  return answerFrom(StoredRecordSchema.parse(unmarshall(lost.record)), validation);
+}
+
 /** At most the function's timeout; a claim without an expiry holds the key that long. */
 function secondsUntilLapse(inProgressUntil: number | undefined): number {
   if (inProgressUntil === undefined) return API_FUNCTION_TIMEOUT_SECONDS;
@@ -145,22 +159,46 @@ function secondsUntilLapse(inProgressUntil: number | undefined): number {
 async function complete(id: string, validation: string, response: HttpResult): Promise<void> {
   try {
     await documentClient.send(
-      new PutCommand({
-        TableName: table,
-        Item: {
-          id,
-          status: COMPLETED,
-          [IDEMPOTENCY_TTL_ATTRIBUTE]: Math.round(Date.now() / 1000 + EXPIRES_AFTER_SECONDS),
-          validation,
-          data: response,
-        },
-      }),
+      new PutCommand({ TableName: table, Item: completedRecord(id, validation, response) }),
     );
   } catch (error) {
     logger.error('idempotency record not completed; the key is held until the claim lapses', {
       error: error instanceof Error ? error : String(error),
     });
   }
+}
+
+/**
+ * The completion as an item of the route's commit transaction: only while the record is still this
+ * request's claim (in progress, with the expiry it wrote), else the whole change is cancelled and
+ * the record found answers (ALL_OLD).
+ */
+function completionInTransaction(
+  id: string,
+  validation: string,
+  inProgressUntil: number,
+  response: HttpResult,
+): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: completedRecord(id, validation, response),
+      ConditionExpression: '#status = :inProgress AND #inProgressExpiry = :ours',
+      ExpressionAttributeNames: { '#status': 'status', '#inProgressExpiry': 'in_progress_expiration' },
+      ExpressionAttributeValues: { ':inProgress': IN_PROGRESS, ':ours': inProgressUntil },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+function completedRecord(id: string, validation: string, response: HttpResult): Record<string, unknown> {
+  return {
+    id,
+    status: COMPLETED,
+    [IDEMPOTENCY_TTL_ATTRIBUTE]: Math.round(Date.now() / 1000 + EXPIRES_AFTER_SECONDS),
+    validation,
+    data: response,
+  };
 }
 
 /** Frees the key of a request that failed (errors are not stored); if that fails, the claim lapses. */

@@ -1,4 +1,6 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#adapters/dynamodb.ts';
@@ -17,22 +19,31 @@ const context = {
 const scope = () => `alice POST /applications key-${Math.random()}`;
 const tables = tableNamesFromEnv();
 
-/** Every write this process sends to DynamoDB, as `<command>:<table>` (after the write barrier). */
+type TransactItems = Record<string, { TableName?: string; Item?: Record<string, AttributeValue> }>[];
+/**
+ * Every write this process sends to DynamoDB, as `<command>:<table>` (after the write barrier); a
+ * transaction as `TransactWriteItemsCommand:<table>+<table>…`, its items' tables in order, once each.
+ */
 const writes: string[] = [];
+/** Runs (once) just before the next transaction leaves, with its items: a concurrent writer's turn. */
+let beforeNextTransaction: ((items: TransactItems) => Promise<void>) | undefined;
 documentClient.middlewareStack.add(
   (next, { commandName }) =>
     async (args) => {
-      const input = args.input as {
-        TableName?: string;
-        TransactItems?: Record<string, { TableName?: string }>[];
-      };
-      const table = input.TableName ?? Object.values(input.TransactItems?.[0] ?? {})[0]?.TableName;
+      const input = args.input as { TableName?: string; TransactItems?: TransactItems };
+      const transactionTables = (input.TransactItems ?? []).map((item) => Object.values(item)[0]?.TableName);
+      const table = input.TableName ?? [...new Set(transactionTables)].join('+');
       if (/^(Put|Update|Delete|BatchWrite|TransactWrite)/.test(commandName ?? '')) {
         writes.push(`${commandName}:${table}`);
       }
+      const hook = beforeNextTransaction;
+      if (input.TransactItems && hook) {
+        beforeNextTransaction = undefined;
+        await hook(input.TransactItems);
+      }
       return next(args);
     },
-  { step: 'build', name: 'testWriteCounter' },
+  { step: 'finalizeRequest', name: 'testWriteCounter' },
 );
 const writesDuring = async (work: () => Promise<unknown>): Promise<string[]> => {
   const from = writes.length;
@@ -205,7 +216,7 @@ describe('Idempotency-Key on an API transition', () => {
   it('commits one transition for a request sent twice, in turn and at once', async () => {
     const id = await underReviewViaApi(alice);
     const transitions = (sent: string[]) =>
-      sent.filter((write) => write === `TransactWriteItemsCommand:${tables.applications}`).length;
+      sent.filter((write) => write.startsWith(`TransactWriteItemsCommand:${tables.applications}`)).length;
     const claim = () =>
       rita.post(`/applications/${id}/actions/claim`, undefined, { 'idempotency-key': 'c1' });
     let first: Awaited<ReturnType<typeof claim>> | undefined;
@@ -234,5 +245,121 @@ describe('Idempotency-Key on an API transition', () => {
       expect(conflict.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
       expect(Number(conflict.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  const claimOf = (id: string, key: string) => () =>
+    rita.post(`/applications/${id}/actions/claim`, undefined, { 'idempotency-key': key });
+  const claimScope = (id: string, key: string) => `rita POST /applications/${id}/actions/claim ${key}`;
+
+  it("stores a transition's answer in the transition's own transaction, and replays it", async () => {
+    const id = await underReviewViaApi(alice);
+    const claim = claimOf(id, `stored-${id}`);
+    let first: Awaited<ReturnType<typeof claim>> | undefined;
+    const sent = await writesDuring(async () => {
+      first = await claim();
+    });
+    expect(first?.status).toBe(200);
+    // The claim, then one transaction: application, audit event, the answer. Nothing after it.
+    expect(sent).toEqual([
+      `PutItemCommand:${tables.idempotency}`,
+      `TransactWriteItemsCommand:${tables.applications}+${tables.auditEvents}+${tables.idempotency}`,
+    ]);
+    const record = await storedRecord(claimScope(id, `stored-${id}`));
+    expect(record).toMatchObject({ status: 'COMPLETED', data: { statusCode: 200 } });
+    expect(record?.in_progress_expiration).toBeUndefined();
+    expect(JSON.parse(record?.data.body)).toEqual(first?.body);
+    expect(record?.data.headers.etag).toBe(first?.headers.get('etag'));
+
+    const replay = await claim();
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(first?.body);
+    expect(replay.headers.get('etag')).toBe(first?.headers.get('etag'));
+  });
+
+  it('stores the answer of a route that is not one transition after it (a create)', async () => {
+    const sent = await writesDuring(() =>
+      alice.post('/applications', { exporter: { name: 'Keyed', country: 'CN' } }, { 'idempotency-key': 'k' }),
+    );
+    expect(sent).toEqual([
+      `PutItemCommand:${tables.idempotency}`,
+      `TransactWriteItemsCommand:${tables.applications}+${tables.auditEvents}`,
+      `PutItemCommand:${tables.idempotency}`,
+    ]);
+  });
+
+  it('stores no answer when a concurrent change cancels the transition, and frees the key', async () => {
+    const id = await underReviewViaApi(alice);
+    const claim = claimOf(id, `cancelled-${id}`);
+    let carried: (string | undefined)[] = [];
+    beforeNextTransaction = async (items) => {
+      carried = items.map((item) => Object.values(item)[0]?.TableName);
+      // Another writer commits first: the version the transition was computed from is gone.
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: tables.applications,
+          Key: { applicationId: id },
+          UpdateExpression: 'SET #version = #version + :one',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    };
+    const cancelled = await claim();
+    expect(carried.at(-1)).toBe(tables.idempotency); // the answer was in the cancelled transaction
+    expect(cancelled.status).toBe(409);
+    expect(cancelled.body.error.code).toBe('VERSION_CONFLICT');
+    expect(await storedRecord(claimScope(id, `cancelled-${id}`))).toBeUndefined();
+    expect((await rita.get(`/applications/${id}`)).body.assignedTo).toBeNull();
+
+    const retried = await claim();
+    expect(retried.status).toBe(200);
+    expect(retried.body.assignedTo).toBe('rita');
+    expect(await storedRecord(claimScope(id, `cancelled-${id}`))).toMatchObject({ status: 'COMPLETED' });
+  });
+
+  it('commits nothing when its claim lapsed and another request holds the key, and answers as that claim does', async () => {
+    const id = await underReviewViaApi(alice);
+    const claim = claimOf(id, `lapsed-${id}`);
+    const othersClaimUntil = Date.now() + 5_000;
+    beforeNextTransaction = async (items) => {
+      // The claim lapsed meanwhile and another request with the same key claimed it anew.
+      const answer = items.at(-1)?.Put?.Item;
+      if (!answer) throw new Error('no answer in the transaction');
+      const { data, ...claimed } = unmarshall(answer);
+      await documentClient.send(
+        new PutCommand({
+          TableName: tables.idempotency,
+          Item: { ...claimed, status: 'INPROGRESS', in_progress_expiration: othersClaimUntil },
+        }),
+      );
+    };
+    const refused = await claim();
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await rita.get(`/applications/${id}`)).body.assignedTo).toBeNull();
+    // The other request's claim stays: it is not this request's to release.
+    expect(await storedRecord(claimScope(id, `lapsed-${id}`))).toMatchObject({
+      status: 'INPROGRESS',
+      in_progress_expiration: othersClaimUntil,
+    });
+  });
+
+  it('commits nothing when its claim is gone before the commit, and asks for a retry', async () => {
+    const id = await underReviewViaApi(alice);
+    const claim = claimOf(id, `gone-${id}`);
+    beforeNextTransaction = async () => {
+      await documentClient.send(
+        new DeleteCommand({
+          TableName: tables.idempotency,
+          Key: { id: idempotencyRecordId(claimScope(id, `gone-${id}`)) },
+        }),
+      );
+    };
+    const refused = await claim();
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect((await rita.get(`/applications/${id}`)).body.assignedTo).toBeNull();
+    expect((await claim()).status).toBe(200);
   });
 });

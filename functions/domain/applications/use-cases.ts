@@ -53,10 +53,7 @@ export async function createApplication(
   return application;
 }
 
-/**
- * Applies one action and commits it. A licence number is allocated only once the action is known
- * to succeed and issue a licence; a lost race then leaves a gap in the numbers, never a duplicate.
- */
+/** Applies one action and commits it. */
 export async function performAction<A extends Action>(
   deps: Dependencies,
   actor: Actor,
@@ -65,6 +62,32 @@ export async function performAction<A extends Action>(
   input: ActionInputs[A],
   meta: RequestMeta,
 ): Promise<ActionResult> {
+  const { result, commit } = await decideAction(deps, actor, applicationId, action, input, meta);
+  await commit();
+  return result;
+}
+
+/** An action decided but not yet stored: its result, and the version-guarded commit that stores it. */
+export interface DecidedAction {
+  result: ActionResult;
+  /** Nothing to do when the action changes nothing (no event). */
+  commit: () => Promise<void>;
+}
+
+/**
+ * Applies one action up to its commit, so a caller can answer from the result before committing
+ * (the API stores that answer in the commit's transaction). A licence number is allocated only
+ * once the action is known to succeed and issue a licence; a lost race then leaves a gap in the
+ * numbers, never a duplicate.
+ */
+export async function decideAction<A extends Action>(
+  deps: Dependencies,
+  actor: Actor,
+  applicationId: string,
+  action: A,
+  input: ActionInputs[A],
+  meta: RequestMeta,
+): Promise<DecidedAction> {
   const stored = await deps.repository.get(applicationId);
   const current = stored?.application ?? null;
   const context = { now: deps.now(), requestId: meta.requestId, config: deps.config, ifMatch: meta.ifMatch };
@@ -73,24 +96,29 @@ export async function performAction<A extends Action>(
     ...context,
     ...(issuesLicence ? { licenceNumber: 'PROVISIONAL' } : {}),
   });
-  if (!result.event || !current) return result;
+  if (!result.event || !current) return { result, commit: nothingToCommit };
   // An amendment's approval supersedes its licence, which must still be ACTIVE (else 409).
   const amended = issuesLicence ? await licenceAmendedBy(deps, current) : null;
   if (issuesLicence) {
     const licenceNumber = await allocateLicenceNumber(deps, context.now);
     result = applyAction(current, action, actor, input, { ...context, licenceNumber });
   }
-  if (!result.event) return result;
+  if (!result.event) return { result, commit: nothingToCommit };
   const { application, event } = result;
   // The licence it issues (and the one it supersedes) is written in the approval's transaction (DESIGN.md).
   const licences = issuesLicence ? await issueFor(deps, application, meta.requestId, amended) : [];
-  await commitGuarded(
-    () => deps.repository.commit(application, event, current.version, licences, current),
-    meta.ifMatch,
-    current.version,
-  );
-  return result;
+  return {
+    result,
+    commit: () =>
+      commitGuarded(
+        () => deps.repository.commit(application, event, current.version, licences, current),
+        meta.ifMatch,
+        current.version,
+      ),
+  };
 }
+
+const nothingToCommit = async (): Promise<void> => {};
 
 async function allocateLicenceNumber(deps: Dependencies, now: Date): Promise<string> {
   const year = now.getUTCFullYear();

@@ -5,6 +5,7 @@ import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters
 import { invokeForJson } from '../../adapters/lambda.ts';
 import { DynamoStatsStore } from '../../adapters/stats-store.ts';
 import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
+import { committing } from '../../adapters/write-barrier.ts';
 import { actorFromClaims, hasRole } from '../../domain/access.ts';
 import type { ActionInputs } from '../../domain/applications/apply-action.ts';
 import { documentBodyTooLarge } from '../../domain/applications/documents.ts';
@@ -86,9 +87,12 @@ const view = (request: RouteRequest, application: Parameters<typeof applicationV
 const withEtag = (status: number, application: { version: number }) =>
   json(status, application, { etag: `"${application.version}"` });
 
-/** Performs `action` on the application in the path and answers it with its new ETag. */
+/**
+ * Performs `action` on the application in the path and answers it with its new ETag. The answer
+ * is built before the commit, so an idempotent request stores it in the commit's transaction.
+ */
 async function performed<A extends Action>(request: RouteRequest, action: A, input: ActionInputs[A]) {
-  const result = await useCases.performAction(
+  const { result, commit } = await useCases.decideAction(
     deps,
     caller(request),
     param(request, 'id'),
@@ -98,7 +102,7 @@ async function performed<A extends Action>(request: RouteRequest, action: A, inp
   );
   const answer: ActionResponse = view(request, result.application);
   if (result.warnings) answer.warnings = result.warnings;
-  return withEtag(200, answer);
+  return committing(withEtag(200, answer), commit);
 }
 
 /** The application whose execution an operator or auditor watches (404 if not visible, then 403). */

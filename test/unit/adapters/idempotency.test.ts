@@ -1,11 +1,20 @@
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { documentClient } from '#adapters/dynamodb.ts';
 import { json } from '#adapters/http.ts';
 import { idempotent } from '#adapters/idempotency.ts';
-import { writesAllowed } from '#adapters/write-barrier.ts';
+import { committing, transactWrite, writesAllowed } from '#adapters/write-barrier.ts';
 import { ValidationError } from '#domain/errors.ts';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
@@ -46,6 +55,31 @@ describe('idempotency adapter when DynamoDB fails', () => {
       throw new ValidationError([{ path: 'x', message: 'bad' }]);
     };
     await expect(idempotent(request, context, failing)).rejects.toBeInstanceOf(ValidationError);
+    expect(dynamodb.commandCalls(DeleteCommand)).toHaveLength(1);
+  });
+
+  it('fails the request and releases the claim when its transaction is cancelled for another reason than the claim', async () => {
+    dynamodb.on(PutCommand).resolves({});
+    dynamodb.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+      }),
+    );
+    const change = { Put: { TableName: 'Applications', Item: { applicationId: 'app_1' } } };
+    const route = () =>
+      committing(json(200, { claimed: true }), () =>
+        transactWrite([change], (TransactItems) =>
+          documentClient.send(new TransactWriteCommand({ TransactItems })),
+        ),
+      );
+    await expect(idempotent(request, context, route)).rejects.toBeInstanceOf(TransactionCanceledException);
+    const [transaction] = dynamodb.commandCalls(TransactWriteCommand);
+    expect(transaction?.args[0].input.TransactItems?.at(-1)?.Put?.Item).toMatchObject({
+      status: 'COMPLETED',
+    });
+    expect(dynamodb.commandCalls(PutCommand)).toHaveLength(1); // the claim only: nothing stored after
     expect(dynamodb.commandCalls(DeleteCommand)).toHaveLength(1);
   });
 });

@@ -4,6 +4,7 @@ import {
   applySystemAction,
   auditTrail,
   createApplication,
+  decideAction,
   getDocument,
   listApplications,
   performAction,
@@ -269,6 +270,18 @@ describe('performAction', () => {
     await expect(
       performAction(deps, alice, applicationId, 'update', { exporter: { name: 'X' } }, meta),
     ).rejects.toMatchObject({ status: 409, code: 'VERSION_CONFLICT' });
+  });
+
+  it('decides without storing anything: the decided commit stores exactly the result', async () => {
+    const deps = world();
+    const { applicationId } = await createApplication(deps, alice, {}, meta);
+    const change = { exporter: { name: 'Acme Magnets' } };
+    const { result, commit } = await decideAction(deps, alice, applicationId, 'update', change, meta);
+    expect(result.application.version).toBe(2);
+    expect((await deps.repository.get(applicationId))?.application.version).toBe(1);
+    await commit();
+    expect((await deps.repository.get(applicationId))?.application).toEqual(result.application);
+    expect((await deps.repository.auditEvents(applicationId)).at(-1)).toEqual(result.event);
   });
 
   it('answers 412 when If-Match differs from the stored version', async () => {
