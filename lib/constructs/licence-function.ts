@@ -53,7 +53,10 @@ export const TABLE_ACCESS = {
    * them by key and removes the mark (a conditional update); it never writes domain attributes.
    */
   anchorMarks: ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
-  /** Powertools Idempotency deletes its record when the wrapped call fails. */
+  /**
+   * Idempotency records: the claim, the answer (also a Put inside a transition's transaction) and
+   * deleting a failed request's claim.
+   */
   idempotencyStore: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -53,16 +53,11 @@ export async function createApplication(
   return application;
 }
 
-/** Applies one action and commits it. */
+/** Applies one action and commits it (`decideAction`'s parameters). */
 export async function performAction<A extends Action>(
-  deps: Dependencies,
-  actor: Actor,
-  applicationId: string,
-  action: A,
-  input: ActionInputs[A],
-  meta: RequestMeta,
+  ...action: Parameters<typeof decideAction<A>>
 ): Promise<ActionResult> {
-  const { result, commit } = await decideAction(deps, actor, applicationId, action, input, meta);
+  const { result, commit } = await decideAction(...action);
   await commit();
   return result;
 }
