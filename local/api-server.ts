@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
 import { API_FUNCTION_TIMEOUT_SECONDS } from '#adapters/timeouts.ts';
-import { cachedTokenVerifier, type SigningKeys, tokenRejectionMessage, verifiedToken } from './jwt.ts';
+import { cachedTokenVerifier, type SigningKeys, tokenRejectionMessage, verifyToken } from './jwt.ts';
 
 /**
  * Local stand-in for API Gateway (REST API, `/{proxy+}` resource, Lambda proxy integration,
@@ -50,7 +50,7 @@ type TokenVerifier = ReturnType<typeof cachedTokenVerifier>;
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const host = options.host ?? '127.0.0.1';
-  const verify = cachedTokenVerifier((token) => verifiedToken(options.keys, token));
+  const verify = cachedTokenVerifier((token) => verifyToken(options.keys, token));
   const server = createServer((request, response) => {
     void serve(request, response, options, verify);
   });

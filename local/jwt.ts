@@ -146,22 +146,18 @@ function assertValidRequest(request: TokenRequest): void {
   }
 }
 
-/**
- * Verifies signature, issuer, audience, expiry and token use, and returns the claims as API
- * Gateway's Cognito user pool authorizer hands them to a REST (v1) proxy integration in
- * `requestContext.authorizer.claims`. Throws on any invalid token.
- */
-export async function verifyToken(keys: SigningKeys, token: string): Promise<Record<string, string>> {
-  return (await verifiedToken(keys, token)).claims;
-}
-
 export interface VerifiedToken {
   claims: Record<string, string>;
   /** The token's `exp`, in epoch milliseconds. */
   expiresAt: number;
 }
 
-export async function verifiedToken(keys: SigningKeys, token: string): Promise<VerifiedToken> {
+/**
+ * Verifies signature, issuer, audience, expiry and token use, and returns the claims as API
+ * Gateway's Cognito user pool authorizer hands them to a REST (v1) proxy integration in
+ * `requestContext.authorizer.claims`, with the token's expiry. Throws on any invalid token.
+ */
+export async function verifyToken(keys: SigningKeys, token: string): Promise<VerifiedToken> {
   const { payload } = await jwtVerify(token, keyForHeader(keys), {
     algorithms: [ALGORITHM],
     issuer: LOCAL_ISSUER,
@@ -177,9 +173,9 @@ export async function verifiedToken(keys: SigningKeys, token: string): Promise<V
 const AUTHORIZER_CACHE_ENTRIES = 1000;
 
 /**
- * A token check (`verifiedToken`) with API Gateway's authorizer results cache: an accepted token's claims are reused
- * for up to `ttlSeconds` (never past the token's own `exp`), so a client's burst of requests costs
- * one signature check, as on AWS. Refusals are not remembered: each says again why.
+ * A token check (`verifyToken`) with API Gateway's authorizer results cache: an accepted token's
+ * claims are reused for up to `ttlSeconds` (never past the token's own `exp`), so a client's burst
+ * of requests costs one signature check, as on AWS. Refusals are not remembered: each says again why.
  */
 export function cachedTokenVerifier(
   check: (token: string) => Promise<VerifiedToken>,

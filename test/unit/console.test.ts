@@ -75,7 +75,7 @@ describe('the local console routes', () => {
   it('mints a verifiable token for a demo user, asked from this machine', async () => {
     const response = await call(event('POST', '/local/token', { body: { user: 'alice' } }));
     expect(response.statusCode).toBe(200);
-    const claims = await verifyToken(keys, JSON.parse(response.body).token);
+    const { claims } = await verifyToken(keys, JSON.parse(response.body).token);
     const alice = DEMO_USERS.find((user) => user.sub === 'alice');
     expect(claims.sub).toBe('alice');
     expect(claims['custom:org']).toBe(alice?.org);

@@ -36,7 +36,7 @@ describe('local jwt', () => {
     const reloaded = await loadOrCreateSigningKeys(dataDir);
     expect(reloaded.keyId).toBe(keys.keyId);
     const token = await mintToken(reloaded, { sub: 'alice', org: 'acme', groups: ['applicant'] });
-    await expect(verifyToken(keys, token)).resolves.toMatchObject({ sub: 'alice' });
+    await expect(verifyToken(keys, token)).resolves.toMatchObject({ claims: { sub: 'alice' } });
   });
 
   it('creates one key pair when several callers race on first use', async () => {
@@ -75,7 +75,7 @@ describe('local jwt', () => {
       expiresInSeconds: 600,
       issuedAt,
     });
-    const claims = await verifyToken(keys, token);
+    const { claims } = await verifyToken(keys, token);
     expect(claims).toMatchObject({
       sub: 'bob',
       'cognito:username': 'bob',
@@ -100,7 +100,7 @@ describe('local jwt', () => {
 
   it('omits cognito:groups for a user in no group, like Cognito', async () => {
     const token = await mintToken(keys, { sub: 'carol', org: 'acme', groups: [] });
-    expect(await verifyToken(keys, token)).not.toHaveProperty('cognito:groups');
+    expect((await verifyToken(keys, token)).claims).not.toHaveProperty('cognito:groups');
   });
 
   it('rejects an expired token', async () => {
