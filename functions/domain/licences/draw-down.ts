@@ -78,14 +78,21 @@ export function drawDown(
   return next;
 }
 
-/** 422 OUTSIDE_VALIDITY: shipped in the future, outside validFrom–validTo, or the licence has run out. */
+/** The start of the whole second `iso` falls in. */
+const secondOf = (iso: string) => Math.floor(Date.parse(iso) / 1000) * 1000;
+
+/**
+ * 422 OUTSIDE_VALIDITY: shipped in the future, outside validFrom–validTo, or the licence has run out.
+ * A licence covers the whole second it was issued in: customs declarations are dated to the second,
+ * and a shipment recorded "now" just after the issue must not fall before a validFrom with milliseconds.
+ */
 export function checkValidity(licence: LicenceRecord, shippedAt: string, now: Date): void {
   const validTo = Date.parse(licence.validTo);
   if (now.getTime() >= validTo)
     throw new UsageRefusedError('OUTSIDE_VALIDITY', `The licence expired at ${licence.validTo}.`);
   const shipped = Date.parse(shippedAt);
   if (shipped > now.getTime()) throw new UsageRefusedError('OUTSIDE_VALIDITY', 'shippedAt is in the future.');
-  if (shipped < Date.parse(licence.validFrom) || shipped >= validTo) {
+  if (shipped < secondOf(licence.validFrom) || shipped >= validTo) {
     throw new UsageRefusedError(
       'OUTSIDE_VALIDITY',
       `shippedAt is outside the validity ${licence.validFrom} – ${licence.validTo}.`,

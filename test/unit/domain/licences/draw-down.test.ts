@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '#domain/errors.ts';
+import { checkValidity } from '#domain/licences/draw-down.ts';
 import type { LicenceGoods, LicenceRecord } from '#domain/licences/schemas.ts';
 import { licenceView } from '#domain/licences/views.ts';
 import type { GoodsItem } from '#domain/schemas.ts';
@@ -211,10 +212,25 @@ describe('draw-down rules', () => {
         ),
       ).code;
     expect(ship(new Date(flow.now.getTime() + DAY_MS).toISOString())).toBe('OUTSIDE_VALIDITY');
-    expect(ship(new Date(Date.parse(flow.licence.validFrom) - 1).toISOString())).toBe('OUTSIDE_VALIDITY');
+    const issuedSecond = Math.floor(Date.parse(flow.licence.validFrom) / 1000) * 1000;
+    expect(ship(new Date(issuedSecond - 1).toISOString())).toBe('OUTSIDE_VALIDITY');
     flow.advance(Date.parse(flow.licence.validTo) - flow.now.getTime());
     expect(flow.licence.status).toBe('ACTIVE');
     expect(ship(new Date(Date.parse(flow.licence.validTo) - DAY_MS).toISOString())).toBe('OUTSIDE_VALIDITY');
+  });
+
+  it('accepts a shipment dated to the whole second the licence was issued in, not the second before', () => {
+    const flow = licenceIn('ACTIVE');
+    const issuedAt = new Date(Date.parse(flow.licence.validFrom) + 300);
+    const licence = { ...flow.licence, validFrom: issuedAt.toISOString() };
+    const second = Math.floor(issuedAt.getTime() / 1000) * 1000;
+    const now = new Date(issuedAt.getTime() + 500);
+    expect(() =>
+      checkValidity(licence, new Date(second).toISOString().replace(/\.\d{3}Z$/, 'Z'), now),
+    ).not.toThrow();
+    expect(() => checkValidity(licence, new Date(second - 1).toISOString(), now)).toThrow(
+      /outside the validity/,
+    );
   });
 
   it('refuses usage on a suspended licence with 409 INVALID_TRANSITION', () => {
