@@ -18,6 +18,7 @@ export const BUNDLING = {
 /** Every function's handler file, by function name. */
 export const FUNCTION_ENTRIES = {
   api: 'functions/handlers/api.ts',
+  'audit-api': 'functions/handlers/audit-api.ts',
   'await-step': 'functions/handlers/await-step.ts',
   screen: 'functions/handlers/screen.ts',
   'system-transition': 'functions/handlers/system-transition.ts',

@@ -110,6 +110,7 @@ export class LicenceWorkflowStack extends Stack {
       restApi: this.api.restApi,
       functions: {
         Api: this.api.handler,
+        AuditApi: this.api.auditHandler,
         AwaitStep: this.workflow.awaitStep,
         Screen: this.workflow.screen,
         SystemTransition: this.workflow.systemTransition,

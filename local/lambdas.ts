@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { inProcessFunctions } from '#adapters/lambda.ts';
+import { type ApiFunction, apiFunctionOf } from '#handlers/api/paths.ts';
 import type { LocalLambda } from './stepfunctions/index.ts';
 
 /**
@@ -12,6 +14,7 @@ const ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function';
 
 export const LOCAL_FUNCTION_NAMES = {
   api: 'licence-api',
+  auditApi: 'licence-audit-api',
   awaitStep: 'licence-await-step',
   screen: 'licence-screen',
   systemTransition: 'licence-system-transition',
@@ -106,5 +109,33 @@ export function workflowLambdas(): Record<string, LocalLambda> {
       systemTransition,
       () => import('../functions/handlers/system-transition.ts'),
     ),
+  };
+}
+
+type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/**
+ * The API functions behind one local API server, as API Gateway routes to them: each request to
+ * the function that serves its path (functions/handlers/api/paths.ts), in that function's own
+ * observed invocation. `POST /ops/reconcile` invokes the reconciler as on AWS, here in this process
+ * as the reconciler's own invocation. Load it once the local endpoints are set (the handlers create
+ * their SDK clients when they load).
+ */
+export async function apiFunctions(): Promise<ApiHandler> {
+  const { reconciler } = LOCAL_FUNCTION_NAMES;
+  const reconcile = lazy(reconciler, () => import('../functions/handlers/reconciler.ts'));
+  process.env.RECONCILER_FUNCTION_NAME = reconciler;
+  inProcessFunctions.set(reconciler, () => reconcile(undefined));
+  const [api, auditApi] = await Promise.all([
+    import('../functions/handlers/api.ts'),
+    import('../functions/handlers/audit-api.ts'),
+  ]);
+  const functions: Record<ApiFunction, { name: string; handler: ApiHandler }> = {
+    api: { name: LOCAL_FUNCTION_NAMES.api, handler: api.handler },
+    'audit-api': { name: LOCAL_FUNCTION_NAMES.auditApi, handler: auditApi.handler },
+  };
+  return (event, context) => {
+    const { name, handler } = functions[apiFunctionOf(event.path)];
+    return observed(name, () => handler(event, { ...context, functionName: name }));
   };
 }

@@ -242,12 +242,12 @@ async function show(applicationId: string, format: Format): Promise<void> {
 
 async function licence(licenceNumber: string, format: Format): Promise<void> {
   await assertRunning(ENDPOINTS.dynamodb);
-  const [{ opsLicence }, { createDependencies }, { licenceTable }] = await Promise.all([
+  const [{ opsLicence }, { createDependencies, withCheckpoints }, { licenceTable }] = await Promise.all([
     import('./ops-reader.ts'),
     import('#adapters/dependencies.ts'),
     import('./ops-tables.ts'),
   ]);
-  const found = await opsLicence(createDependencies(), licenceNumber);
+  const found = await opsLicence(withCheckpoints(createDependencies()), licenceNumber);
   if (found === null) throw new OpsError(`There is no licence ${licenceNumber}.`);
   print(format === 'json' ? JSON.stringify(found) : licenceTable(found));
 }

@@ -11,6 +11,7 @@ import { createTablesIfMissing } from './create-tables.ts';
 import { assertNoLiveOwner, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadOrCreateSigningKeys, localDataDir } from './jwt.ts';
 import {
+  apiFunctions,
   LOCAL_DEFINITION_SUBSTITUTIONS,
   LOCAL_FUNCTION_NAMES,
   lambdaContext,
@@ -125,14 +126,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const keys = await loadOrCreateSigningKeys(options.dataDir);
     // Loaded only now, so their SDK clients see the local endpoints.
-    const { handler } = await import('../functions/handlers/api.ts');
+    const handler = await apiFunctions();
     // So is the web console (static files, and the demo users' sign-in).
     const api = await startApiServer({
       port: options.port,
-      handler: withConsole(
-        (event, context) => observed(LOCAL_FUNCTION_NAMES.api, () => handler(event, context)),
-        keys,
-      ),
+      handler: withConsole(handler, keys),
       keys,
       publicPaths: ['/health', '/openapi.json', '/stats', '/.well-known/jwks.json', ...CONSOLE_PATHS],
       publicPrefixes: ['/verify/', ...CONSOLE_PREFIXES],

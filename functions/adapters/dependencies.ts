@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { QueueDependencies } from '../domain/applications/queue-use-cases.ts';
+import type { Dependencies } from '../domain/dependencies.ts';
 import { blobStoreFromEnv } from './blobs.ts';
 import { checkpointStoreFromEnv } from './checkpoint-store.ts';
 import { clock } from './clock.ts';
@@ -24,7 +25,15 @@ export function createDependencies(): QueueDependencies {
     newId: (prefix) => `${prefix}_${ulid()}`,
     licences: new DynamoLicenceRepository(),
     signer: licenceSigner,
-    checkpoints: checkpointStoreFromEnv(),
     verificationCode: () => randomBytes(16).toString('base64url'),
   };
 }
+
+/**
+ * The same ports plus the signed audit checkpoints that verifying an audit chain checks it against
+ * (GET …/audit/verify): only the functions that verify load the checkpoint store and read its bucket.
+ */
+export const withCheckpoints = <D extends Dependencies>(deps: D): D => ({
+  ...deps,
+  checkpoints: checkpointStoreFromEnv(),
+});

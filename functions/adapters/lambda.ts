@@ -9,8 +9,16 @@ function lambda(): Promise<{ sdk: LambdaSdk; client: LambdaClient }> {
   return loaded;
 }
 
+/**
+ * Functions of the stack that run in this process instead, by name: the local stack registers
+ * them (every handler shares its one process); on AWS none is.
+ */
+export const inProcessFunctions = new Map<string, () => Promise<unknown>>();
+
 /** Synchronous invocation of another function of the stack (the reconciler, from `POST /ops/reconcile`). */
 export async function invokeForJson<T>(functionName: string): Promise<T> {
+  const inProcess = inProcessFunctions.get(functionName);
+  if (inProcess) return (await inProcess()) as T;
   const { sdk, client } = await lambda();
   const result = await client.send(
     new sdk.InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: '{}' }),

@@ -201,6 +201,11 @@ export class LicenceFunction extends NodejsFunction {
     );
   }
 
+  /** Read the signing key's public key only (the JWKS that verifies signatures); never sign. */
+  bindLicenceVerification(key: IKey): void {
+    this.addToRolePolicy(new PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [key.keyArn] }));
+  }
+
   /** Read and write document objects (no delete, no listing). */
   bindDocuments(bucket: IBucket): void {
     this.addToRolePolicy(

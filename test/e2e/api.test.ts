@@ -37,7 +37,7 @@ afterAll(() => api.stop());
 
 /** Moves a submitted application past screening through the same domain and repository code. */
 async function screenCleared(id: string): Promise<void> {
-  const { deps } = await import('#handlers/api/routes.ts');
+  const { deps } = await import('#handlers/api/request-context.ts');
   const outcome = { report: { listVersion: 'test' }, flags: [], recentApprovalForEndUser: false };
   await applySystemAction(deps, 'screen', id, 'screening-cleared', outcome, 'test');
 }
@@ -465,7 +465,7 @@ describe('views', () => {
 
   it('shows the applicant authority actors by role and hides internal notes and screening details', async () => {
     const id = await submitted();
-    const { deps } = await import('#handlers/api/routes.ts');
+    const { deps } = await import('#handlers/api/request-context.ts');
     await applySystemAction(
       deps,
       'screen',

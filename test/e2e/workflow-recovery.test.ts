@@ -46,7 +46,7 @@ async function commitWhileDown(
   action: 'submit' | 'request-information',
   body: object,
 ) {
-  const { deps } = await import('#handlers/api/routes.ts');
+  const { deps } = await import('#handlers/api/request-context.ts');
   await performAction(deps, actor, id, action, body as never, { requestId: `offline-${action}` });
 }
 

@@ -1,5 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { allRoutes } from '../../functions/handlers/api/contract.ts';
+import { apiFunctionOf } from '../../functions/handlers/api/paths.ts';
 import { USER_GROUPS } from '../../lib/constructs/api.ts';
 import { logicalIdOf, type Synthesized, synthesize } from './support.ts';
 
@@ -72,8 +74,10 @@ describe('Api construct', () => {
       const all = methods(prod);
       const open = all.filter((method) => method.AuthorizationType !== 'COGNITO_USER_POOLS');
 
-      expect(all).toHaveLength(12);
       expect(open).toHaveLength(5);
+      expect(all.filter((method) => method.AuthorizationType === 'COGNITO_USER_POOLS')).toHaveLength(
+        all.length - 5,
+      );
       const resources = prod.template.toJSON().Resources;
       for (const method of open)
         expect(method).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
@@ -86,12 +90,35 @@ describe('Api construct', () => {
       ]);
     });
 
-    it('proxies the root and every path to the api function', () => {
+    it('proxies every method to an API function, the root and every other path to api', () => {
+      const { api } = prod.stack;
+      const targets = [logicalIdOf(api.handler), logicalIdOf(api.auditHandler)];
       prod.template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
       for (const method of methods(prod)) {
         expect(method.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
-        expect(JSON.stringify(method.Integration.Uri)).toContain(logicalIdOf(prod.stack.api.handler));
+        const uri = JSON.stringify(method.Integration.Uri);
+        expect(targets.filter((target) => uri.includes(target))).toHaveLength(1);
       }
+      expect(functionOf(prod, 'GET', '/')).toBe(logicalIdOf(api.handler));
+      expect(functionOf(prod, 'GET', '/no/such/route')).toBe(logicalIdOf(api.handler));
+    });
+
+    it('routes each route of the contract to the function that serves it (paths.ts), public or behind Cognito', () => {
+      const { api } = prod.stack;
+      const expected = { api: logicalIdOf(api.handler), 'audit-api': logicalIdOf(api.auditHandler) };
+      const served = { api: 0, 'audit-api': 0 };
+      for (const route of allRoutes) {
+        const path = route.pattern.replace(/:(\w+)/g, '$1_1');
+        for (const [method, operation] of Object.entries(route.methods)) {
+          const owner = apiFunctionOf(path);
+          served[owner]++;
+          expect(functionOf(prod, method, path), `${method} ${path}`).toBe(expected[owner]);
+          expect(resolveMethod(prod, method, path)?.AuthorizationType, `${method} ${path}`).toBe(
+            operation.roles === 'public' ? 'NONE' : 'COGNITO_USER_POOLS',
+          );
+        }
+      }
+      expect(served['audit-api']).toBe(2);
     });
 
     it('validates request parameters and JSON object bodies on every method', () => {
@@ -198,3 +225,68 @@ describe('Api construct', () => {
     );
   });
 });
+
+interface GatewayProperties {
+  ParentId?: { Ref?: string };
+  PathPart?: string;
+  ResourceId?: { Ref?: string };
+  HttpMethod?: string;
+  AuthorizationType?: string;
+  Integration?: { Uri: unknown };
+}
+interface CfnResource {
+  Type: string;
+  Properties: GatewayProperties;
+}
+
+/**
+ * The method API Gateway runs for a request, from the template's resources: at each level an exact
+ * path part first, then a path parameter, then a greedy `{proxy+}`, without backtracking (so no
+ * route relies on API Gateway falling back past a resource), and the method itself before `ANY`.
+ */
+function resolveMethod(
+  synthesized: Synthesized,
+  httpMethod: string,
+  path: string,
+): GatewayProperties | undefined {
+  const template = synthesized.template.toJSON();
+  const resources: Record<string, CfnResource> = template.Resources;
+  const parentOf = (resource: CfnResource): string => resource.Properties.ParentId?.Ref ?? 'ROOT';
+  const children = (parent: string) =>
+    Object.entries(resources)
+      .filter(
+        ([, resource]) => resource.Type === 'AWS::ApiGateway::Resource' && parentOf(resource) === parent,
+      )
+      .map(([id, resource]) => ({ id, part: String(resource.Properties.PathPart) }));
+  let node = 'ROOT';
+  const segments = path.split('/').filter(Boolean);
+  for (let index = 0; index < segments.length; index++) {
+    const next = children(node);
+    const child =
+      next.find(({ part }) => part === segments[index]) ??
+      next.find(({ part }) => part.startsWith('{') && !part.endsWith('+}'));
+    if (child) {
+      node = child.id;
+      continue;
+    }
+    const greedy = next.find(({ part }) => part.endsWith('+}'));
+    if (!greedy) return undefined;
+    node = greedy.id;
+    break;
+  }
+  const methodsHere = Object.values(resources).filter(
+    (resource) =>
+      resource.Type === 'AWS::ApiGateway::Method' && (resource.Properties.ResourceId?.Ref ?? 'ROOT') === node,
+  );
+  return (
+    methodsHere.find((method) => method.Properties.HttpMethod === httpMethod) ??
+    methodsHere.find((method) => method.Properties.HttpMethod === 'ANY')
+  )?.Properties;
+}
+
+/** The logical id of the function whose integration answers the request. */
+function functionOf(synthesized: Synthesized, httpMethod: string, path: string): string | undefined {
+  const uri = JSON.stringify(resolveMethod(synthesized, httpMethod, path)?.Integration?.Uri);
+  const functions = Object.keys(synthesized.template.findResources('AWS::Lambda::Function'));
+  return functions.find((id) => uri.includes(`"${id}"`));
+}

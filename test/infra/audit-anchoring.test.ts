@@ -120,13 +120,16 @@ describe('audit checkpoints on AWS', () => {
     expect(allows(grants, 's3:PutObject', `${arnOf(data.documents)}/x`)).toBe(false);
   });
 
-  it('lets the api read checkpoints (verify) but not write them; only the writer may put', () => {
+  it('lets audit-api read checkpoints (verify) but not write them, the api not at all; only the writer may put', () => {
     const { anchoring, api, data } = prod.stack;
     const bucket = arnOf(data.auditCheckpoints);
+    const auditGrants = grantsOf(prod, api.auditHandler);
+    expect(allows(auditGrants, 's3:GetObject', `${bucket}/checkpoints/000000000001.json`)).toBe(true);
+    expect(allows(auditGrants, 's3:ListBucket', bucket)).toBe(true);
+    expect(allows(auditGrants, 's3:PutObject', `${bucket}/checkpoints/000000000001.json`)).toBe(false);
     const apiGrants = grantsOf(prod, api.handler);
-    expect(allows(apiGrants, 's3:GetObject', `${bucket}/checkpoints/000000000001.json`)).toBe(true);
-    expect(allows(apiGrants, 's3:ListBucket', bucket)).toBe(true);
-    expect(allows(apiGrants, 's3:PutObject', `${bucket}/checkpoints/000000000001.json`)).toBe(false);
+    expect(allows(apiGrants, 's3:GetObject', `${bucket}/checkpoints/000000000001.json`)).toBe(false);
+    expect(allows(apiGrants, 's3:ListBucket', bucket)).toBe(false);
     const writers = Object.keys(prod.template.findResources('AWS::IAM::Role')).filter((role) =>
       allows(grantsOfRole(prod.template, role), 's3:PutObject', `${bucket}/checkpoints/000000000001.json`),
     );

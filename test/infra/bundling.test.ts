@@ -24,6 +24,7 @@ function bundlesOf(stack: LicenceWorkflowStack, outdir: string): Bundle[] {
   const template = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.template.json`), 'utf8'));
   const functions: Record<string, LicenceFunction> = {
     api: stack.api.handler,
+    'audit-api': stack.api.auditHandler,
     'await-step': stack.workflow.awaitStep,
     screen: stack.workflow.screen,
     'system-transition': stack.workflow.systemTransition,

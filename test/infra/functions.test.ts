@@ -2,6 +2,7 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_ENTRIES } from '../../lib/bundling.ts';
 import { LicenceFunction } from '../../lib/constructs/licence-function.ts';
 import type { LicenceWorkflowStack } from '../../lib/licence-workflow-stack.ts';
 import { CDK_JSON_CONTEXT, logicalIdOf, type Synthesized, synthesize } from './support.ts';
@@ -24,10 +25,22 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
       'LICENCE_SIGNING_KEY_ID',
       'DOCUMENTS_BUCKET',
       'BLOB_STORE',
-      'CHECKPOINT_BUCKET',
       'STATE_MACHINE_ARN',
       'RECONCILER_FUNCTION_NAME',
       'EVENTS_TABLE',
+      ...DOMAIN,
+    ],
+  },
+  {
+    entry: 'audit-api',
+    of: (stack) => stack.api.auditHandler,
+    env: [
+      'APPLICATIONS_TABLE',
+      'AUDIT_TABLE',
+      'LICENCES_TABLE',
+      'IDEMPOTENCY_TABLE',
+      'LICENCE_SIGNING_KEY_ID',
+      'CHECKPOINT_BUCKET',
       ...DOMAIN,
     ],
   },
@@ -127,9 +140,14 @@ describe('LicenceFunction', () => {
     }
   });
 
-  it('gives the api function a short timeout, which bounds a crashed request’s idempotency claim', () => {
-    const { Properties } = functionResource(prod, prod.stack.api.handler);
-    expect(Properties.Timeout).toBeLessThanOrEqual(10);
+  it('gives the API functions a short timeout, which bounds a crashed request’s idempotency claim', () => {
+    for (const fn of [prod.stack.api.handler, prod.stack.api.auditHandler]) {
+      expect(functionResource(prod, fn).Properties.Timeout).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it('builds every function from its entry in FUNCTION_ENTRIES, which the benchmark measures', () => {
+    expect(FUNCTIONS.map(({ entry }) => entry).sort()).toEqual(Object.keys(FUNCTION_ENTRIES).sort());
   });
 
   it('keeps logs one week in a throw-away stack', () => {

@@ -124,6 +124,30 @@ describe('IAM of the stack', () => {
     });
   });
 
+  describe('audit-api function', () => {
+    const audit = (synthesized: Synthesized) => synthesized.stack.api.auditHandler;
+
+    it('only reads: applications, audit events and licences by key or query, nothing written', () => {
+      const auditGrants = grants(audit);
+      const licences = arnOf(s.stack.data.licences.table);
+      for (const table of [arn.applications, arn.audit, licences]) {
+        expect(actionsOn(auditGrants, table), table).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+      }
+      expect(allows(auditGrants, 'dynamodb:PutItem', arn.idempotency)).toBe(false);
+      expect(allows(auditGrants, 'dynamodb:GetItem', arn.counters)).toBe(false);
+      expect(allows(auditGrants, 'kms:Encrypt', arn.key)).toBe(false);
+      expect(allows(auditGrants, 's3:GetObject', arn.objects)).toBe(false);
+    });
+
+    it('reads the public signing key to verify checkpoints but cannot sign, and never touches executions', () => {
+      const auditGrants = grants(audit);
+      expect(actionsOn(auditGrants, arnOf(s.stack.data.licenceSigningKey))).toEqual(['kms:GetPublicKey']);
+      expect(
+        auditGrants.flatMap((grant) => grant.actions).filter((action) => /^(states|lambda):/.test(action)),
+      ).toEqual([]);
+    });
+  });
+
   describe('relay function', () => {
     const relay = (synthesized: Synthesized) => synthesized.stack.workflow.relay;
 

@@ -98,7 +98,7 @@ export const ACTION_BODIES: Record<string, unknown> = {
 
 /** Screening outcome "cleared", applied through the same domain and repository code as the workflow. */
 export async function screenCleared(id: string): Promise<void> {
-  const { deps } = await import('#handlers/api/routes.ts');
+  const { deps } = await import('#handlers/api/request-context.ts');
   const outcome = { report: { listVersion: 'test' }, flags: [], recentApprovalForEndUser: false };
   await applySystemAction(deps, 'screen', id, 'screening-cleared', outcome, 'reliability');
 }

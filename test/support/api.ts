@@ -8,6 +8,7 @@ import type { TableNames } from '#adapters/table-definitions.ts';
 import { startApiServer } from '#local/api-server.ts';
 import { createTablesIfMissing } from '#local/create-tables.ts';
 import { loadOrCreateSigningKeys, mintToken, type SigningKeys } from '#local/jwt.ts';
+import { apiFunctions } from '#local/lambdas.ts';
 
 /**
  * The API handler behind the local API server (JWT-verifying, REST proxy events) on a free port,
@@ -76,7 +77,7 @@ export async function underReviewViaApi(applicant: Caller, details = completeDet
   const id = await readyToSubmit(applicant, details);
   const submitted = await applicant.post(`/applications/${id}/actions/submit`, SUBMIT_BODY);
   if (submitted.status !== 200) throw new Error(`submit answered ${submitted.status}`);
-  const { deps } = await import('#handlers/api/routes.ts');
+  const { deps } = await import('#handlers/api/request-context.ts');
   const { applySystemAction } = await import('#domain/applications/use-cases.ts');
   const outcome = { report: { listVersion: 'test' }, flags: [], recentApprovalForEndUser: false };
   await applySystemAction(deps, 'screen', id, 'screening-cleared', outcome, 'test');
@@ -87,10 +88,9 @@ export async function startTestApi(): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'licence-api-'));
   process.env.LOCAL_DATA_DIR = dataDir;
   const keys = await loadOrCreateSigningKeys(dataDir);
-  const { handler } = await import('#handlers/api.ts');
   const server = await startApiServer({
     port: 0,
-    handler,
+    handler: await apiFunctions(),
     keys,
     publicPaths: ['/health', '/openapi.json', '/stats'],
   });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '#domain/errors.ts';
+import { allRoutes } from '#handlers/api/contract.ts';
 import { resolveRoute } from '#handlers/api/router.ts';
-import { routes } from '#handlers/api/routes.ts';
 import { CONSOLE_CSP, DEMO_USERS, withConsole } from '#local/console.ts';
 import { loadOrCreateSigningKeys, type SigningKeys, verifyToken } from '#local/jwt.ts';
 
@@ -113,7 +113,7 @@ describe('the deployed API', () => {
       ['GET', '/assets/index.js'],
       ['GET', '/ops'],
     ] as const) {
-      expect(() => resolveRoute(routes, method, path), `${method} ${path}`).toThrow(NotFoundError);
+      expect(() => resolveRoute(allRoutes, method, path), `${method} ${path}`).toThrow(NotFoundError);
     }
   });
 });

@@ -37,15 +37,23 @@ interface CreateDefinition<A extends Action> {
 }
 type Definition<A extends Action> = ActionDefinition<A> | CreateDefinition<A>;
 
-/** Every action on an existing application, each defined once (lifecycle.ts has the table). */
-const DEFINITIONS: ActionDefinitions<UpdateAction> = {
-  ...DRAFTING,
-  ...SCREENING_RESULTS,
-  ...REVIEW,
-  ...DECISION,
-  ...APPEALS,
-};
-const ALL_DEFINITIONS: { [A in Action]: Definition<A> } = { create: { create }, ...DEFINITIONS };
+/**
+ * Every action on an existing application, each defined once (lifecycle.ts has the table). Merged
+ * by a call marked pure, not by object spread (which esbuild must keep, as a spread may run
+ * getters): a bundle that never applies an action (ops-api) then leaves every definition out.
+ */
+const DEFINITIONS: ActionDefinitions<UpdateAction> = /* @__PURE__ */ Object.assign(
+  {},
+  DRAFTING,
+  SCREENING_RESULTS,
+  REVIEW,
+  DECISION,
+  APPEALS,
+);
+const ALL_DEFINITIONS: { [A in Action]: Definition<A> } = /* @__PURE__ */ Object.assign(
+  { create: { create } },
+  DEFINITIONS,
+);
 
 const statusAllows = (action: Action, status: Status): boolean =>
   (TRANSITIONS[action].from as readonly Status[]).includes(status);

@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { createDependencies } from '../../adapters/dependencies.ts';
 import { eventFeedFromEnv } from '../../adapters/event-bus.ts';
-import { header, ifMatchVersion, json, jsonBody, validate } from '../../adapters/http.ts';
+import { json, jsonBody, validate } from '../../adapters/http.ts';
 import { invokeForJson } from '../../adapters/lambda.ts';
 import { DynamoStatsStore } from '../../adapters/stats-store.ts';
 import { StepFunctionsWorkflow } from '../../adapters/stepfunctions.ts';
 import { committing } from '../../adapters/write-barrier.ts';
-import { actorFromClaims, hasRole } from '../../domain/access.ts';
+import { hasRole } from '../../domain/access.ts';
 import type { ActionInputs } from '../../domain/applications/apply-action.ts';
 import { documentBodyTooLarge } from '../../domain/applications/documents.ts';
 import {
@@ -46,9 +45,9 @@ import {
 } from '../../domain/schemas.ts';
 import type * as z from '../../domain/zod.ts';
 import type { ReconcilerRun } from '../reconciler.ts';
+import { caller, deps, meta, param } from './request-context.ts';
 import {
   AuditTrailSchema,
-  ChainVerificationSchema,
   DocumentContentSchema,
   ErrorResponseSchema,
   ExecutionHistorySchema,
@@ -67,21 +66,13 @@ import {
 } from './responses.ts';
 import type { Route, RouteRequest } from './router.ts';
 
-/** The REST routes of API.md: parse (zod) → one use case → respond. */
-export const deps = createDependencies();
+/** The api function's REST routes of API.md: parse (zod) → one use case → respond. */
 const workflow = new StepFunctionsWorkflow();
 const events = eventFeedFromEnv();
 const stats = new DynamoStatsStore();
 /** Public figures may be up to this old (API.md: cached ≤ 60 s). */
 const STATS_MAX_AGE_SECONDS = 60;
 
-const caller = ({ event }: RouteRequest) =>
-  actorFromClaims(event.requestContext.authorizer?.claims as Record<string, string> | undefined);
-const meta = ({ event, context }: RouteRequest) => ({
-  requestId: event.requestContext.requestId ?? context.awsRequestId,
-  ifMatch: ifMatchVersion(event),
-});
-const param = (request: RouteRequest, name: string): string => request.params[name] ?? '';
 const view = (request: RouteRequest, application: Parameters<typeof applicationView>[0]) =>
   applicationView(application, caller(request), deps.now(), deps.config);
 const withEtag = (status: number, application: { version: number }) =>
@@ -261,7 +252,8 @@ const licenceActionRoutes: Route[] = [
   },
 ];
 
-export const routes: Route[] = [
+/** Health, the published contract and the public statistics. */
+export const serviceRoutes: Route[] = [
   {
     pattern: '/health',
     methods: {
@@ -299,6 +291,10 @@ export const routes: Route[] = [
       },
     },
   },
+];
+
+/** Applications: drafts, documents, human actions, the audit trail and the workflow execution. */
+export const applicationRoutes: Route[] = [
   {
     pattern: '/applications',
     methods: {
@@ -467,18 +463,10 @@ export const routes: Route[] = [
       },
     },
   },
-  {
-    pattern: '/applications/:id/audit/verify',
-    methods: {
-      GET: {
-        summary: 'Verify the hash chain of the audit trail',
-        roles: ['auditor', 'operator'],
-        response: { status: 200, description: 'The verdict.', schema: ChainVerificationSchema },
-        handle: async (request) =>
-          json(200, await useCases.verifyAuditTrail(deps, caller(request), param(request, 'id'))),
-      },
-    },
-  },
+];
+
+/** The review queue. */
+export const queueRoutes: Route[] = [
   {
     pattern: '/queue',
     methods: {
@@ -510,6 +498,10 @@ export const routes: Route[] = [
       },
     },
   },
+];
+
+/** The domain-event feed and running the reconciler. */
+export const operationRoutes: Route[] = [
   {
     pattern: '/events',
     methods: {
@@ -550,6 +542,10 @@ export const routes: Route[] = [
       },
     },
   },
+];
+
+/** The licence registry (API.md "Licences"): licences, their actions, usage and audit trail. */
+export const licenceRoutes: Route[] = [
   {
     pattern: '/licences',
     methods: {
@@ -625,18 +621,10 @@ export const routes: Route[] = [
       },
     },
   },
-  {
-    pattern: '/licences/:number/audit/verify',
-    methods: {
-      GET: {
-        summary: "Verify the hash chain of the licence's audit trail",
-        roles: ['auditor', 'operator'],
-        response: { status: 200, description: 'The verdict.', schema: ChainVerificationSchema },
-        handle: async (request) =>
-          json(200, await licences.verifyLicenceAuditTrail(deps, caller(request), param(request, 'number'))),
-      },
-    },
-  },
+];
+
+/** The public licence check and the keys that verify a licence. */
+export const publicLicenceRoutes: Route[] = [
   {
     // Public: no token. A wrong code is a 404 like an unknown number.
     pattern: '/verify/:number',
@@ -669,17 +657,22 @@ export const routes: Route[] = [
   },
 ];
 
+/** The api function's routes (functions/handlers/api.ts); audit-routes.ts holds the rest of the contract. */
+export const routes: Route[] = [
+  ...serviceRoutes,
+  ...applicationRoutes,
+  ...queueRoutes,
+  ...operationRoutes,
+  ...licenceRoutes,
+  ...publicLicenceRoutes,
+];
+
 /**
- * The reconciler, now: on AWS its own function (RECONCILER_FUNCTION_NAME, which holds the Step
- * Functions rights the API does not); on the local stack, where every handler shares one process,
- * the same handler in this process.
+ * The reconciler, now: its own function (RECONCILER_FUNCTION_NAME), which holds the Step Functions
+ * rights the API does not; the local stack runs it in its process (local/lambdas.ts).
  */
 async function runReconciler(): Promise<ReconcilerRun> {
   const functionName = process.env.RECONCILER_FUNCTION_NAME;
-  if (functionName) return invokeForJson<ReconcilerRun>(functionName);
-  const { handler } = await import('../reconciler.ts');
-  return handler();
+  if (!functionName) throw new Error('RECONCILER_FUNCTION_NAME is not set for this function');
+  return invokeForJson<ReconcilerRun>(functionName);
 }
-
-export const idempotencyKey = (request: RouteRequest): string | undefined =>
-  header(request.event, 'idempotency-key');
