@@ -14,37 +14,38 @@ import type { Route } from './router.ts';
  */
 const verifying = withCheckpoints(deps);
 
-export const applicationAuditVerification: Route[] = [
-  {
-    pattern: '/applications/:id/audit/verify',
+/** One chain's verification: the pattern's path parameter names the chain, `verify` checks it. */
+function verification(
+  pattern: string,
+  summary: string,
+  verify: (actor: ReturnType<typeof caller>, id: string) => Promise<unknown>,
+): Route {
+  const name = /:(\w+)/.exec(pattern)?.[1] ?? '';
+  return {
+    pattern,
     methods: {
       GET: {
-        summary: 'Verify the hash chain of the audit trail',
+        summary,
         roles: ['auditor', 'operator'],
         response: { status: 200, description: 'The verdict.', schema: ChainVerificationSchema },
-        handle: async (request) =>
-          json(200, await useCases.verifyAuditTrail(verifying, caller(request), param(request, 'id'))),
+        handle: async (request) => json(200, await verify(caller(request), param(request, name))),
       },
     },
-  },
+  };
+}
+
+export const applicationAuditVerification: Route[] = [
+  verification('/applications/:id/audit/verify', 'Verify the hash chain of the audit trail', (actor, id) =>
+    useCases.verifyAuditTrail(verifying, actor, id),
+  ),
 ];
 
 export const licenceAuditVerification: Route[] = [
-  {
-    pattern: '/licences/:number/audit/verify',
-    methods: {
-      GET: {
-        summary: "Verify the hash chain of the licence's audit trail",
-        roles: ['auditor', 'operator'],
-        response: { status: 200, description: 'The verdict.', schema: ChainVerificationSchema },
-        handle: async (request) =>
-          json(
-            200,
-            await licences.verifyLicenceAuditTrail(verifying, caller(request), param(request, 'number')),
-          ),
-      },
-    },
-  },
+  verification(
+    '/licences/:number/audit/verify',
+    "Verify the hash chain of the licence's audit trail",
+    (actor, number) => licences.verifyLicenceAuditTrail(verifying, actor, number),
+  ),
 ];
 
 /** The audit-api function's routes. */
