@@ -65,6 +65,7 @@ describe('the benchmark, run small', () => {
     expect(written.storedApplication.tableBytes).toBeGreaterThan(0);
     expect(Object.keys(written.bundleBytes).sort()).toEqual([
       'api',
+      'audit-api',
       'await-step',
       'backlog-metric',
       'checkpoint',
