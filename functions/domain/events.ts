@@ -31,82 +31,94 @@ const common = {
   orgId: id,
 };
 
-export const ApplicationEventSchema = z.strictObject({
-  ...common,
-  aggregate: z.literal('application'),
-  type: ActionSchema,
-  applicationId: id,
-  fromStatus: z.nullable(StatusSchema),
-  toStatus: StatusSchema,
-  lane: z.nullable(z.enum(LANES)),
-  /** The licence the approval issued, once there is one. */
-  licenceNumber: z.nullable(id),
-  /** The licence an amendment varies. */
-  amends: z.nullable(id),
-});
+export const ApplicationEventSchema = z.deferred(() =>
+  z.strictObject({
+    ...common,
+    aggregate: z.literal('application'),
+    type: ActionSchema,
+    applicationId: id,
+    fromStatus: z.nullable(StatusSchema),
+    toStatus: StatusSchema,
+    lane: z.nullable(z.enum(LANES)),
+    /** The licence the approval issued, once there is one. */
+    licenceNumber: z.nullable(id),
+    /** The licence an amendment varies. */
+    amends: z.nullable(id),
+  }),
+);
 export type ApplicationEvent = z.infer<typeof ApplicationEventSchema>;
 
-export const LicenceEventSchema = z.strictObject({
-  ...common,
-  aggregate: z.literal('licence'),
-  type: LicenceActionSchema,
-  licenceNumber: id,
-  applicationId: id,
-  fromStatus: z.nullable(LicenceStatusSchema),
-  toStatus: LicenceStatusSchema,
-  supersededBy: z.nullable(id),
-  amends: z.nullable(id),
-  openAmendment: z.nullable(id),
-});
+export const LicenceEventSchema = z.deferred(() =>
+  z.strictObject({
+    ...common,
+    aggregate: z.literal('licence'),
+    type: LicenceActionSchema,
+    licenceNumber: id,
+    applicationId: id,
+    fromStatus: z.nullable(LicenceStatusSchema),
+    toStatus: LicenceStatusSchema,
+    supersededBy: z.nullable(id),
+    amends: z.nullable(id),
+    openAmendment: z.nullable(id),
+  }),
+);
 export type LicenceEvent = z.infer<typeof LicenceEventSchema>;
 
-export const DomainEventSchema = z
-  .discriminatedUnion('aggregate', [ApplicationEventSchema, LicenceEventSchema])
-  .check(z.meta({ id: 'DomainEvent', description: 'A domain event (docs/events.md), schema version 1.' }));
+export const DomainEventSchema = z.deferred(() =>
+  z
+    .discriminatedUnion('aggregate', [ApplicationEventSchema, LicenceEventSchema])
+    .check(z.meta({ id: 'DomainEvent', description: 'A domain event (docs/events.md), schema version 1.' })),
+);
 export type DomainEvent = z.infer<typeof DomainEventSchema>;
 
 /** `GET /events?since=&limit=&cursor=`. */
-export const EventsQuerySchema = z.strictObject({
-  since: z.optional(isoDateTime).check(
-    z.meta({
-      description: 'Only events recorded at or after this instant (inclusive); default: all kept.',
-    }),
-  ),
-  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 50),
-  cursor: z.optional(z.string().check(z.maxLength(2048))).check(
-    z.meta({
-      description:
-        'The `cursor` of the previous page: continue after its last event (`since` is then ignored).',
-    }),
-  ),
-});
+export const EventsQuerySchema = z.deferred(() =>
+  z.strictObject({
+    since: z.optional(isoDateTime).check(
+      z.meta({
+        description: 'Only events recorded at or after this instant (inclusive); default: all kept.',
+      }),
+    ),
+    limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 50),
+    cursor: z.optional(z.string().check(z.maxLength(2048))).check(
+      z.meta({
+        description:
+          'The `cursor` of the previous page: continue after its last event (`since` is then ignored).',
+      }),
+    ),
+  }),
+);
 export type EventsQuery = z.infer<typeof EventsQuerySchema>;
 
 /** What a stream record holds; unknown attributes (the rest of the item) are ignored. */
-const ApplicationImageSchema = z.object({
-  applicationId: z.string(),
-  orgId: z.string(),
-  status: StatusSchema,
-  version: z.number().check(z.int(), z.positive()),
-  updatedAt: isoDateTime,
-  lastAction: z.optional(ActionSchema),
-  lane: z.nullable(z.object({ name: z.enum(LANES) })),
-  licence: z.nullable(z.object({ licenceNumber: z.string() })),
-  amends: z._default(z.nullable(z.string()), null),
-});
-const LicenceImageSchema = z.object({
-  licenceNumber: z.string(),
-  sk: z.literal('LICENCE'),
-  applicationId: z.string(),
-  orgId: z.string(),
-  status: LicenceStatusSchema,
-  version: z.number().check(z.int(), z.positive()),
-  updatedAt: isoDateTime,
-  lastAction: z.optional(LicenceActionSchema),
-  supersededBy: z.nullable(z.string()),
-  amends: z.nullable(z.string()),
-  openAmendment: z.nullable(z.string()),
-});
+const ApplicationImageSchema = z.deferred(() =>
+  z.object({
+    applicationId: z.string(),
+    orgId: z.string(),
+    status: StatusSchema,
+    version: z.number().check(z.int(), z.positive()),
+    updatedAt: isoDateTime,
+    lastAction: z.optional(ActionSchema),
+    lane: z.nullable(z.object({ name: z.enum(LANES) })),
+    licence: z.nullable(z.object({ licenceNumber: z.string() })),
+    amends: z._default(z.nullable(z.string()), null),
+  }),
+);
+const LicenceImageSchema = z.deferred(() =>
+  z.object({
+    licenceNumber: z.string(),
+    sk: z.literal('LICENCE'),
+    applicationId: z.string(),
+    orgId: z.string(),
+    status: LicenceStatusSchema,
+    version: z.number().check(z.int(), z.positive()),
+    updatedAt: isoDateTime,
+    lastAction: z.optional(LicenceActionSchema),
+    supersededBy: z.nullable(z.string()),
+    amends: z.nullable(z.string()),
+    openAmendment: z.nullable(z.string()),
+  }),
+);
 
 /** A stream record's images, unmarshalled (undefined where the record has none). */
 export interface ChangedItem {

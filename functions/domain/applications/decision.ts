@@ -1,4 +1,5 @@
-import { addDays, addMonths } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addMonths } from 'date-fns/addMonths';
 import { InvalidTransitionError, SeparationOfDutiesError } from '../errors.ts';
 import type { Application, Decision, PastDecision, Recommendation } from '../schemas.ts';
 import { type ActionDefinitions, type Change, type Step, withStatus } from './actions.ts';

@@ -44,17 +44,19 @@ export const isQueued = (status: Status): status is QueueStatus =>
   (QUEUE_STATUSES as readonly Status[]).includes(status);
 
 /** What the queue index projects (keys aside): only what a queue item shows. */
-export const QueueRecordSchema = z.object({
-  applicationId: z.string().check(z.maxLength(64)),
-  queueSk: z.string().check(z.maxLength(128)),
-  status: StatusSchema,
-  lane: z.nullable(LaneSchema),
-  clock: LegalClockSchema,
-  assignedTo: z.nullable(z.string().check(z.maxLength(LIMITS.name))),
-  flags: z.array(FlagSchema).check(z.maxLength(LIMITS.flags)),
-  updatedAt: z.string(),
-  queueCountries: z.object({ exporter: z.nullable(z.string()), endUser: z.nullable(z.string()) }),
-});
+export const QueueRecordSchema = z.deferred(() =>
+  z.object({
+    applicationId: z.string().check(z.maxLength(64)),
+    queueSk: z.string().check(z.maxLength(128)),
+    status: StatusSchema,
+    lane: z.nullable(LaneSchema),
+    clock: LegalClockSchema,
+    assignedTo: z.nullable(z.string().check(z.maxLength(LIMITS.name))),
+    flags: z.array(FlagSchema).check(z.maxLength(LIMITS.flags)),
+    updatedAt: z.string(),
+    queueCountries: z.object({ exporter: z.nullable(z.string()), endUser: z.nullable(z.string()) }),
+  }),
+);
 export type QueueRecord = z.infer<typeof QueueRecordSchema>;
 
 /** The index attributes an application carries, or null when it is not in the queue. */
@@ -168,23 +170,27 @@ export interface QueueIndex {
   read(partition: string, after: string | undefined, limit: number): Promise<QueueRecord[]>;
 }
 
-export const QueueQuerySchema = z.strictObject({
-  lane: z.optional(z.enum(LANES)),
-  status: z.optional(z.enum(QUEUE_STATUSES)),
-  assigned: z._default(z.enum(['me', 'none', 'any']), 'any'),
-  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 20),
-  cursor: z.optional(z.string().check(z.maxLength(2048))),
-});
+export const QueueQuerySchema = z.deferred(() =>
+  z.strictObject({
+    lane: z.optional(z.enum(LANES)),
+    status: z.optional(z.enum(QUEUE_STATUSES)),
+    assigned: z._default(z.enum(['me', 'none', 'any']), 'any'),
+    limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 20),
+    cursor: z.optional(z.string().check(z.maxLength(2048))),
+  }),
+);
 export type QueueQuery = z.infer<typeof QueueQuerySchema>;
 
-const CursorSchema = z.strictObject({
-  at: z.iso.datetime(),
-  filter: z.string().check(z.maxLength(256)),
-  segment: z.number().check(z.int(), z.gte(0), z.lte(5)),
-  run: z.nullable(z.string().check(z.maxLength(128))),
-  paused: z.nullable(z.string().check(z.maxLength(128))),
-  appeal: z._default(z.nullable(z.string().check(z.maxLength(128))), null),
-});
+const CursorSchema = z.deferred(() =>
+  z.strictObject({
+    at: z.iso.datetime(),
+    filter: z.string().check(z.maxLength(256)),
+    segment: z.number().check(z.int(), z.gte(0), z.lte(5)),
+    run: z.nullable(z.string().check(z.maxLength(128))),
+    paused: z.nullable(z.string().check(z.maxLength(128))),
+    appeal: z._default(z.nullable(z.string().check(z.maxLength(128))), null),
+  }),
+);
 type Cursor = z.infer<typeof CursorSchema>;
 
 const foreignCursor = () =>

@@ -1,4 +1,4 @@
-import { subMonths } from 'date-fns';
+import { subMonths } from 'date-fns/subMonths';
 import { distance } from 'fastest-levenshtein';
 import type { Application } from '../schemas.ts';
 import * as z from '../zod.ts';
@@ -13,20 +13,22 @@ import { normalisePartyName } from './rules.ts';
  * approval history are passed in.
  */
 
-export const DeniedPartyListSchema = z.strictObject({
-  version: z.string().check(z.minLength(1), z.maxLength(64)),
-  updatedAt: z.iso.datetime({ offset: true }),
-  parties: z
-    .array(
-      z.strictObject({
-        name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
-        country: z.optional(z.string().check(z.regex(/^[A-Z]{2}$/))),
-        listedAt: z.iso.date(),
-        source: z.string().check(z.minLength(1), z.maxLength(200)),
-      }),
-    )
-    .check(z.maxLength(100_000)),
-});
+export const DeniedPartyListSchema = z.deferred(() =>
+  z.strictObject({
+    version: z.string().check(z.minLength(1), z.maxLength(64)),
+    updatedAt: z.iso.datetime({ offset: true }),
+    parties: z
+      .array(
+        z.strictObject({
+          name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+          country: z.optional(z.string().check(z.regex(/^[A-Z]{2}$/))),
+          listedAt: z.iso.date(),
+          source: z.string().check(z.minLength(1), z.maxLength(200)),
+        }),
+      )
+      .check(z.maxLength(100_000)),
+  }),
+);
 export type DeniedPartyList = z.infer<typeof DeniedPartyListSchema>;
 
 export const FUZZY_MATCH_THRESHOLD = 0.9;
