@@ -1,13 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isFinal } from '../domain/applications/lifecycle.ts';
 import {
   type QueueIndex,
@@ -34,6 +26,15 @@ import {
   DETAIL_FIELDS,
 } from '../domain/schemas.ts';
 import { config as defaultConfig } from './config.ts';
+import {
+  DynamoDBClient,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteCommand,
+  UpdateCommand,
+} from './dynamodb-sdk.ts';
 import { isTransactionConflict, licenceWrites } from './licences.ts';
 import { readByKey } from './read-by-key.ts';
 import {

@@ -1,7 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { addMonths } from 'date-fns';
+import { addMonths } from 'date-fns/addMonths';
 import { ValidationError } from '../domain/errors.ts';
 import {
   type DomainEvent,
@@ -11,6 +8,13 @@ import {
   type EventsQuery,
 } from '../domain/events.ts';
 import { decodeCursor, documentClient, encodeCursor } from './dynamodb.ts';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  unmarshall,
+} from './dynamodb-sdk.ts';
 import {
   EVENTS_FEED_INDEX,
   EVENTS_TTL_ATTRIBUTE,

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../domain/errors.ts';
 import * as z from '../domain/zod.ts';
 import { documentClient } from './dynamodb.ts';
+import { ConditionalCheckFailedException, DeleteCommand, PutCommand, unmarshall } from './dynamodb-sdk.ts';
 import type { HttpResult } from './http.ts';
 import { logger } from './observability.ts';
 import { IDEMPOTENCY_TTL_ATTRIBUTE, tableNamesFromEnv } from './table-definitions.ts';
@@ -34,19 +32,21 @@ const EXPIRES_AFTER_SECONDS = 24 * 60 * 60;
 const IN_PROGRESS = 'INPROGRESS';
 const COMPLETED = 'COMPLETED';
 
-const StoredRecordSchema = z.object({
-  status: z.enum([IN_PROGRESS, COMPLETED]),
-  validation: z.optional(z.string()),
-  in_progress_expiration: z.optional(z.number()),
-  data: z.optional(
-    z.object({
-      statusCode: z.number(),
-      headers: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
-      body: z.string(),
-      isBase64Encoded: z.optional(z.boolean()),
-    }),
-  ),
-});
+const StoredRecordSchema = z.deferred(() =>
+  z.object({
+    status: z.enum([IN_PROGRESS, COMPLETED]),
+    validation: z.optional(z.string()),
+    in_progress_expiration: z.optional(z.number()),
+    data: z.optional(
+      z.object({
+        statusCode: z.number(),
+        headers: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+        body: z.string(),
+        isBase64Encoded: z.optional(z.boolean()),
+      }),
+    ),
+  }),
+);
 type StoredRecord = z.infer<typeof StoredRecordSchema>;
 
 type Claim = { held: true } | { held: false; record: StoredRecord };

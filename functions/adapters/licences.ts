@@ -1,11 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ValidationError, VersionConflictError } from '../domain/errors.ts';
 import { isEnded, LICENCE_STATUSES } from '../domain/licences/lifecycle.ts';
 import {
@@ -18,6 +11,13 @@ import {
 } from '../domain/licences/schemas.ts';
 import type { LicenceListQuery, LicenceRepository, Page } from '../domain/ports.ts';
 import { decodeCursor, documentClient, encodeCursor, isConditionalFailure } from './dynamodb.ts';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteCommand,
+} from './dynamodb-sdk.ts';
 import { readByKey } from './read-by-key.ts';
 
 export const isTransactionConflict = (error: TransactionCanceledException): boolean =>

@@ -1,13 +1,13 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import type { AnchoredHead, AnchoredKind } from '../domain/checkpoints.ts';
 import type { PendingHeads } from '../domain/ports.ts';
 import { documentClient } from './dynamodb.ts';
+import {
+  BatchGetCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  UpdateCommand,
+} from './dynamodb-sdk.ts';
 import {
   ANCHOR_PENDING,
   ANCHOR_PENDING_ATTRIBUTE,

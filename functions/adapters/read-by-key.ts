@@ -1,4 +1,4 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient } from './dynamodb-sdk.ts';
 
 /**
  * The items a keys-only or INCLUDE listing index names, read from the table strongly consistent

@@ -1,13 +1,13 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { Counters, StatsStore, StoredContribution } from '../domain/applications/stats.ts';
+import { type AuditEvent, AuditEventSchema } from '../domain/schemas.ts';
+import { documentClient } from './dynamodb.ts';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   ScanCommand,
+  TransactionCanceledException,
   TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Counters, StatsStore, StoredContribution } from '../domain/applications/stats.ts';
-import { type AuditEvent, AuditEventSchema } from '../domain/schemas.ts';
-import { documentClient } from './dynamodb.ts';
+} from './dynamodb-sdk.ts';
 import { licenceAuditKey } from './licences.ts';
 import { type TableNames, tableNamesFromEnv } from './table-definitions.ts';
 

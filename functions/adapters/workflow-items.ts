@@ -1,12 +1,4 @@
-import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { FINAL_STATUSES, isFinal, type Status } from '../domain/applications/lifecycle.ts';
 import type { StoredApplication, WorkflowMeta } from '../domain/ports.ts';
 import {
@@ -15,6 +7,15 @@ import {
   indexPartition,
   toStoredApplication,
 } from './dynamodb.ts';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  unmarshall,
+} from './dynamodb-sdk.ts';
 import {
   GSI,
   type TableNames,

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { unmarshall } from '../adapters/dynamodb-sdk.ts';
 import { logger } from '../adapters/observability.ts';
 import {
   applicationEventOf,

@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { clock } from '../adapters/clock.ts';
+import { unmarshall } from '../adapters/dynamodb-sdk.ts';
 import { eventPublisherFromEnv } from '../adapters/event-bus.ts';
 import { expirySchedulesFromEnv } from '../adapters/expiry-schedules.ts';
 import { logger } from '../adapters/observability.ts';

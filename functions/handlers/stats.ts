@@ -1,9 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { config } from '../adapters/config.ts';
 import { toStoredApplication } from '../adapters/dynamodb.ts';
+import { unmarshall } from '../adapters/dynamodb-sdk.ts';
 import { logger } from '../adapters/observability.ts';
 import { DynamoStatsStore } from '../adapters/stats-store.ts';
 import {
