@@ -242,13 +242,14 @@ export const ActionBodySchemas = {
 export type HumanActionWithBody = keyof typeof ActionBodySchemas;
 export type ActionBody<A extends HumanActionWithBody> = z.output<(typeof ActionBodySchemas)[A]>;
 
-export const ListQuerySchema = z.deferred(() =>
+/** A listing's query: an optional status filter, the page size and the previous page's cursor. */
+export const listQuery = <S extends z.ZodMiniType>(status: S) =>
   z.strictObject({
-    status: z.optional(StatusSchema),
+    status: z.optional(status),
     limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 20),
     cursor: z.optional(z.string().check(z.maxLength(2048))),
-  }),
-);
+  });
+export const ListQuerySchema = z.deferred(() => listQuery(StatusSchema));
 
 // --- Stored application ---
 

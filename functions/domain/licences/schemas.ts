@@ -8,6 +8,7 @@ import {
   isoDateTime,
   LIMITS,
   LicenceSchema,
+  listQuery,
   note,
   PartySchema,
   text,
@@ -86,13 +87,7 @@ export type LicenceActionBody<A extends RequestableLicenceAction> = z.output<
   (typeof LicenceActionBodySchemas)[A]
 >;
 
-export const LicenceListQuerySchema = z.deferred(() =>
-  z.strictObject({
-    status: z.optional(LicenceStatusSchema),
-    limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(LIMITS.listLimit)), 20),
-    cursor: z.optional(z.string().check(z.maxLength(2048))),
-  }),
-);
+export const LicenceListQuerySchema = z.deferred(() => listQuery(LicenceStatusSchema));
 
 /** `GET /verify/{number}?code=`: the licence's verification code, if the caller holds it. */
 export const VerifyQuerySchema = z.deferred(() =>
