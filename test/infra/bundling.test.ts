@@ -107,6 +107,13 @@ describe('full synth with esbuild bundling (as `cdk synth` does it)', () => {
     }
   });
 
+  it('loads the DynamoDB SDK with require, never by an ESM import (its named-export scan costs the cold start)', () => {
+    for (const bundle of bundles) {
+      const source = readFileSync(path.join(bundle.directory, 'index.mjs'), 'utf8');
+      expect(source, bundle.name).not.toMatch(/\bfrom\s*["']@aws-sdk\/(client|lib|util)-dynamodb["']/);
+    }
+  });
+
   it('loads every bundle on Node.js 24 with the environment the template gives it', () => {
     for (const bundle of bundles) {
       const result = loadBundle(bundle);
