@@ -14,8 +14,10 @@ import { decodeCursor, encodeCursor } from './dynamodb.ts';
 /**
  * Domain events locally: an append-only log, in memory (`npm start -- --in-memory`, and the tests'
  * default) or as `LOCAL_DATA_DIR/events.ndjson` (one JSON event a line). Both publish each event id
- * once (a redelivered stream record is recognised by its id) and read the feed in the order of
- * recording: `since` filters by `recordedAt`, the cursor is the position after the last event read.
+ * once (a redelivered stream record is recognised by its id) and read the feed in `recordedAt`
+ * order, as the Events table's feed index does on AWS: two consumers (the relay and the licences
+ * stream) stamp `recordedAt` before they append, so the log's own order can differ from it by a few
+ * milliseconds. `since` filters by `recordedAt`; the cursor is the position after the last event read.
  */
 abstract class EventLog implements EventPublisher, EventFeed {
   private known: Set<string> | undefined;
@@ -31,7 +33,10 @@ abstract class EventLog implements EventPublisher, EventFeed {
   }
 
   async list(query: EventsQuery): Promise<EventPage> {
-    const events = await this.read();
+    // A stable sort: events of one aggregate, recorded in the same millisecond, keep their seq order.
+    const events = (await this.read()).sort((a, b) =>
+      a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0,
+    );
     const after = positionOf(query.cursor);
     const since = query.cursor === undefined && query.since ? Date.parse(query.since) : null;
     const items: DomainEvent[] = [];

@@ -42,6 +42,14 @@ describe.each([
     expect(page).toEqual({ items: [event(1), event(2), event(3)], cursor: null });
   });
 
+  it('lists in recordedAt order when a consumer appends an event stamped earlier than the one before', async () => {
+    const log = newLog();
+    const other = { ...event(1, '2025-06-03T10:00:02.000Z'), id: 'app_2:1', applicationId: 'app_2' };
+    for (const published of [event(1), event(3), other, event(4)]) await log.publish(published);
+    const page = await log.list({ limit: 10 });
+    expect(page.items.map((e) => e.id)).toEqual(['app_1:1', 'app_2:1', 'app_1:3', 'app_1:4']);
+  });
+
   it('pages with a cursor and filters by recordedAt with since (inclusive)', async () => {
     const log = newLog();
     for (const n of [1, 2, 3, 4, 5]) await log.publish(event(n));
