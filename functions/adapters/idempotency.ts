@@ -3,7 +3,13 @@ import type { Context } from 'aws-lambda';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../domain/errors.ts';
 import * as z from '../domain/zod.ts';
 import { documentClient } from './dynamodb.ts';
-import { ConditionalCheckFailedException, DeleteCommand, PutCommand, unmarshall } from './dynamodb-sdk.ts';
+import {
+  ConditionalCheckFailedException,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  unmarshall,
+} from './dynamodb-sdk.ts';
 import type { HttpResult } from './http.ts';
 import { logger } from './observability.ts';
 import { IDEMPOTENCY_TTL_ATTRIBUTE, tableNamesFromEnv } from './table-definitions.ts';
@@ -17,11 +23,13 @@ import { afterClaim, type ClaimedRequest, ClaimLostError, type TransactItem } fr
  * wrote (id `<function name>#<md5 of the scope>`, `status`, `expiration` in seconds for the TTL,
  * `in_progress_expiration` in ms, `validation`, `data`), so records written before stay valid.
  *
- * The conditional claim is sent together with the route, whose reads overlap it and whose writes
- * wait for it (write-barrier.ts); a claim refused returns the record it found (ALL_OLD), so
- * replays and conflicts cost no extra read. A route that commits its change in one transaction
- * stores the response in it (`committing`, conditioned on the claim still being ours); any other
- * route's response is stored by one write after it.
+ * Nothing is read or written before the route runs (write-barrier.ts). A route that commits its
+ * change in one transaction stores the response in it (`committing`), conditioned on the key being
+ * free: no claim is written, and of concurrent duplicates one commits and the others answer with
+ * its response. Any other route stores a conditional claim before its first write and its response
+ * by one write after it. Every refusal returns the record it found (ALL_OLD), which answers: the
+ * stored response (a replay), IDEMPOTENCY_IN_PROGRESS, or IDEMPOTENCY_KEY_REUSED. A replay's route
+ * thus runs its reads again, but none of its writes leaves.
  */
 export interface IdempotentRequest {
   scope: string;
@@ -49,9 +57,7 @@ const StoredRecordSchema = z.deferred(() =>
 );
 type StoredRecord = z.infer<typeof StoredRecordSchema>;
 
-type Claim = { held: true } | { held: false; record: StoredRecord };
-
-/** Why the route's writes were stopped; never leaves this module (the stored record answers). */
+/** Why the route's writes were stopped; never leaves this module (the record found answers). */
 class ClaimRefusedError extends Error {}
 
 const table = tableNamesFromEnv().idempotency;
@@ -62,6 +68,23 @@ const hashOf = (value: string): string => createHash('md5').update(JSON.stringif
 /** The record's key: scoped as Powertools scoped it (the function's name, then the hash). */
 export const idempotencyRecordId = (scope: string): string => `${keyPrefix}#${hashOf(scope)}`;
 
+/**
+ * The key is free when it has no record, one past its 24 h expiry, or an in-progress one whose
+ * function has timed out (it crashed). The condition and the lookup say the same.
+ */
+const KEY_IS_FREE =
+  'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inProgress AND #inProgressExpiry < :nowMs)';
+const freeKeyCondition = (now: number) => ({
+  ConditionExpression: KEY_IS_FREE,
+  ExpressionAttributeNames: {
+    '#id': 'id',
+    '#expiry': IDEMPOTENCY_TTL_ATTRIBUTE,
+    '#status': 'status',
+    '#inProgressExpiry': 'in_progress_expiration',
+  },
+  ExpressionAttributeValues: { ':now': now / 1000, ':nowMs': now, ':inProgress': IN_PROGRESS },
+});
+
 export async function idempotent(
   request: IdempotentRequest,
   context: Context,
@@ -70,32 +93,63 @@ export async function idempotent(
   const id = idempotencyRecordId(request.scope);
   const validation = hashOf(request.body);
   const inProgressUntil = Date.now() + context.getRemainingTimeInMillis();
-  const claiming = claim(id, validation, inProgressUntil);
-  const claimed: ClaimedRequest = {
-    held: claiming.then((result) => {
-      if (!result.held) throw new ClaimRefusedError();
-    }),
-    completion: (response) => completionInTransaction(id, validation, inProgressUntil, response),
+  /** The record that refused this request's claim (another request holds or answered the key). */
+  let refusedBy: StoredRecord | undefined;
+  let claimed: Promise<void> | undefined;
+  let claimStored = false;
+  const keyed: ClaimedRequest = {
+    claim: () => {
+      claimed ??= claim(id, validation, inProgressUntil).then((refusal) => {
+        if (refusal) {
+          refusedBy = refusal;
+          throw new ClaimRefusedError();
+        }
+        claimStored = true;
+      });
+      return claimed;
+    },
+    completion: (response) =>
+      claimStored
+        ? completionOfClaim(id, validation, inProgressUntil, response)
+        : completionIfFree(id, validation, response),
     completed: false,
   };
-  const [claimOutcome, routed] = await Promise.allSettled([claiming, afterClaim(claimed, run)]);
-  if (claimOutcome.status === 'rejected') throw claimOutcome.reason;
-  if (!claimOutcome.value.held) return answerFrom(claimOutcome.value.record, validation);
-  if (routed.status === 'rejected') {
-    // The claim is another request's now: answer as that request's claim answers (nothing was written).
-    if (routed.reason instanceof ClaimLostError) return answerFromLost(routed.reason, validation);
-    await release(id);
-    throw routed.reason;
+  let response: HttpResult;
+  try {
+    response = await afterClaim(keyed, run);
+  } catch (error) {
+    // The key is another request's: answer as its record answers (nothing was written).
+    if (refusedBy) return answerFrom(refusedBy, validation);
+    if (error instanceof ClaimLostError) return answerFromLost(error, validation);
+    if (claimStored) await release(id);
+    else {
+      // A replay, or a duplicate refused because its twin changed the state first.
+      const taken = await liveRecord(id).catch(() => null);
+      if (taken) return answerFrom(taken, validation);
+    }
+    throw error;
   }
-  if (!claimed.completed) await complete(id, validation, routed.value);
-  return routed.value;
+  return keyed.completed ? response : complete(id, validation, response, claimStored);
 }
 
-/**
- * Puts the in-progress record unless a live one is there: none, one past its 24 h expiry, or an
- * in-progress one whose function has timed out (it crashed) may be replaced.
- */
-async function claim(id: string, validation: string, inProgressUntil: number): Promise<Claim> {
+/** The key's record, read consistently, unless the key is free (`KEY_IS_FREE`). */
+async function liveRecord(id: string): Promise<StoredRecord | null> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }),
+  );
+  if (!Item) return null;
+  const now = Date.now();
+  const record = StoredRecordSchema.parse(Item);
+  const expired = Number(Item[IDEMPOTENCY_TTL_ATTRIBUTE]) < now / 1000;
+  const crashed =
+    record.status === IN_PROGRESS &&
+    record.in_progress_expiration !== undefined &&
+    record.in_progress_expiration < now;
+  return expired || crashed ? null : record;
+}
+
+/** Puts the in-progress record if the key is still free; answers the record that refused it. */
+async function claim(id: string, validation: string, inProgressUntil: number): Promise<StoredRecord | null> {
   const now = Date.now();
   try {
     await documentClient.send(
@@ -108,22 +162,14 @@ async function claim(id: string, validation: string, inProgressUntil: number): P
           in_progress_expiration: inProgressUntil,
           validation,
         },
-        ConditionExpression:
-          'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inProgress AND #inProgressExpiry < :nowMs)',
-        ExpressionAttributeNames: {
-          '#id': 'id',
-          '#expiry': IDEMPOTENCY_TTL_ATTRIBUTE,
-          '#status': 'status',
-          '#inProgressExpiry': 'in_progress_expiration',
-        },
-        ExpressionAttributeValues: { ':now': now / 1000, ':nowMs': now, ':inProgress': IN_PROGRESS },
+        ...freeKeyCondition(now),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return { held: true };
+    return null;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException && error.Item) {
-      return { held: false, record: StoredRecordSchema.parse(unmarshall(error.Item)) };
+      return StoredRecordSchema.parse(unmarshall(error.Item));
     }
     throw error;
   }
@@ -153,27 +199,44 @@ function secondsUntilLapse(inProgressUntil: number | undefined): number {
 }
 
 /**
- * Stores the response for replays. The route has committed: if this write fails the response is
- * still returned (a 500 would invite the retry that, once the claim lapses, runs the route again).
+ * Stores the response for replays: over this request's claim, or, when it wrote none, only while
+ * the key is free (else the record found answers: a replay, or a duplicate that answered first).
+ * The route has committed: if this write fails the response is still returned (a 500 would invite
+ * the retry that, once the claim lapses, runs the route again).
  */
-async function complete(id: string, validation: string, response: HttpResult): Promise<void> {
+async function complete(
+  id: string,
+  validation: string,
+  response: HttpResult,
+  overClaim: boolean,
+): Promise<HttpResult> {
   try {
     await documentClient.send(
-      new PutCommand({ TableName: table, Item: completedRecord(id, validation, response) }),
+      new PutCommand({
+        TableName: table,
+        Item: completedRecord(id, validation, response),
+        ...(overClaim
+          ? {}
+          : { ...freeKeyCondition(Date.now()), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+      }),
     );
   } catch (error) {
+    if (error instanceof ConditionalCheckFailedException && error.Item) {
+      return answerFrom(StoredRecordSchema.parse(unmarshall(error.Item)), validation);
+    }
     logger.error('idempotency record not completed; the key is held until the claim lapses', {
       error: error instanceof Error ? error : String(error),
     });
   }
+  return response;
 }
 
 /**
- * The completion as an item of the route's commit transaction: only while the record is still this
- * request's claim (in progress, with the expiry it wrote), else the whole change is cancelled and
+ * The completion as an item of the route's commit transaction, while the record is still this
+ * request's claim (in progress, with the expiry it wrote); else the whole change is cancelled and
  * the record found answers (ALL_OLD).
  */
-function completionInTransaction(
+function completionOfClaim(
   id: string,
   validation: string,
   inProgressUntil: number,
@@ -186,6 +249,21 @@ function completionInTransaction(
       ConditionExpression: '#status = :inProgress AND #inProgressExpiry = :ours',
       ExpressionAttributeNames: { '#status': 'status', '#inProgressExpiry': 'in_progress_expiration' },
       ExpressionAttributeValues: { ':inProgress': IN_PROGRESS, ':ours': inProgressUntil },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+/**
+ * The completion of a request that wrote no claim, while the key is still free: of concurrent
+ * duplicates the first to commit stores its answer and the others' changes are cancelled.
+ */
+function completionIfFree(id: string, validation: string, response: HttpResult): TransactItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: completedRecord(id, validation, response),
+      ...freeKeyCondition(Date.now()),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };

@@ -5,22 +5,25 @@ import { TransactionCanceledException } from './dynamodb-sdk.ts';
 import type { HttpResult } from './http.ts';
 
 /**
- * A request with an `Idempotency-Key` runs its route while its claim on the key is still being
- * written, so the route's reads overlap that write. The adapters that write (DynamoDB, blobs)
- * await `writesAllowed()` first: inside `afterClaim` no write leaves before the claim succeeded,
- * and none leaves at all when it failed (a replay, or the key in use).
+ * A request with an `Idempotency-Key` runs its route at once. The adapters that write (DynamoDB,
+ * blobs) await `writesAllowed()` first: inside `afterClaim`, a write first stores a claim on the
+ * key (once per request), so none leaves when another request holds or answered the key, and a
+ * duplicate arriving meanwhile is told the key is in use.
  *
  * A route whose change is one transaction hands its response over before committing it
  * (`committing`): that transaction then also stores the response as the request's answer
- * (`transactWrite`), so the change and its stored answer commit together or not at all, and no
- * write follows the commit.
+ * (`transactWrite`), conditioned on the key being free, so the change and its stored answer commit
+ * together or not at all, and it needs no claim.
  */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface ClaimedRequest {
-  /** Resolves once the claim on the key is stored; rejects when it was refused. */
-  readonly held: Promise<void>;
-  /** The write that stores `response` as the answer, conditioned on the claim still being this request's. */
+  /** Stores the claim on the key (once; later calls get the same promise); rejects when refused. */
+  readonly claim: () => Promise<void>;
+  /**
+   * The write that stores `response` as the answer, conditioned on the key being as this request
+   * left it: still free, or still this request's claim.
+   */
   readonly completion: (response: HttpResult) => TransactItem;
   /** True once a transaction carried the completion and committed. */
   completed: boolean;
@@ -28,26 +31,34 @@ export interface ClaimedRequest {
   answering?: TransactItem | undefined;
 }
 
-/** The claim was no longer this request's when its change was to commit: nothing was written. */
+/**
+ * The key was no longer as this request left it when its change was to commit (another request
+ * with the key answered or claimed it meanwhile): nothing was written.
+ */
 export class ClaimLostError extends Error {
-  /** The record the completion's condition found (ALL_OLD), if any. */
+  /** The record the completion's condition found (ALL_OLD); none when a concurrent commit held it. */
   constructor(readonly record: Record<string, AttributeValue> | undefined) {
-    super('the idempotency claim was no longer this request’s');
+    super('the idempotency key was no longer this request’s');
   }
 }
 
 const claims = new AsyncLocalStorage<ClaimedRequest>();
+/** Set while the transaction that carries the request's answer is sent: it needs no claim. */
+const answering = new AsyncLocalStorage<boolean>();
 
-/** Runs `work` so that its writes wait for `request.held` (and fail with its error if it rejects). */
+/** Runs `work` so that its writes claim the key first (and fail when another request holds it). */
 export function afterClaim<T>(request: ClaimedRequest, work: () => Promise<T>): Promise<T> {
-  // Only awaited by the writes: unobserved when the work writes nothing.
-  request.held.catch(() => {});
   return claims.run(request, work);
 }
 
-/** Resolves at once outside `afterClaim`; inside, when the claim succeeded. */
+/**
+ * Resolves at once outside `afterClaim` and for the transaction carrying the answer (its condition
+ * stands in for the claim); any other write waits for the claim to be stored.
+ */
 export async function writesAllowed(): Promise<void> {
-  await claims.getStore()?.held;
+  const request = claims.getStore();
+  // The claim's own write leaves outside the request's barrier.
+  if (request && !answering.getStore()) await claims.exit(() => request.claim());
 }
 
 /**
@@ -67,8 +78,8 @@ export async function committing(response: HttpResult, commit: () => Promise<voi
 
 /**
  * Sends a commit's transaction, with the completion of the answer being committed as its last item
- * (taken once). When that item's condition cancelled it (the claim lapsed and another request
- * holds the key), ClaimLostError.
+ * (taken once). When that item cancelled it (another request with the key answered or claimed it
+ * meanwhile), ClaimLostError.
  */
 export async function transactWrite(
   items: TransactItem[],
@@ -82,11 +93,13 @@ export async function transactWrite(
   }
   request.answering = undefined;
   try {
-    await send([...items, completion]);
+    await answering.run(true, () => send([...items, completion]));
   } catch (error) {
     const refusal =
       error instanceof TransactionCanceledException ? error.CancellationReasons?.[items.length] : undefined;
     if (refusal?.Code === 'ConditionalCheckFailed') throw new ClaimLostError(refusal.Item);
+    // A duplicate's commit was writing the same record at that moment.
+    if (refusal?.Code === 'TransactionConflict') throw new ClaimLostError(undefined);
     throw error;
   }
   request.completed = true;

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,8 @@ type TransactItems = Record<string, { TableName?: string; Item?: Record<string, 
 const writes: string[] = [];
 /** Runs (once) just before the next transaction leaves, with its items: a concurrent writer's turn. */
 let beforeNextTransaction: ((items: TransactItems) => Promise<void>) | undefined;
+/** Runs (once) just before the next read of an application leaves. */
+let beforeNextApplicationRead: (() => Promise<void>) | undefined;
 documentClient.middlewareStack.add(
   (next, { commandName }) =>
     async (args) => {
@@ -40,6 +42,11 @@ documentClient.middlewareStack.add(
       if (input.TransactItems && hook) {
         beforeNextTransaction = undefined;
         await hook(input.TransactItems);
+      }
+      const readHook = beforeNextApplicationRead;
+      if (commandName === 'GetItemCommand' && input.TableName === tables.applications && readHook) {
+        beforeNextApplicationRead = undefined;
+        await readHook();
       }
       return next(args);
     },
@@ -101,9 +108,12 @@ describe('idempotent requests (Idempotency table on DynamoDB Local)', () => {
 
   it('frees the key of a request that crashed once its function would have timed out, and says when', async () => {
     const request = { scope: scope(), body: '{"a":1}' };
-    // The first request "crashes": its work never finishes, as when the process is killed.
+    // The first request "crashes" as it writes: its claim is stored, its work never finishes.
     const crashedContext = { ...context, getRemainingTimeInMillis: () => 1_500 } as Context;
-    void idempotent(request, crashedContext, () => new Promise<never>(() => {}));
+    void idempotent(request, crashedContext, async () => {
+      await writesAllowed();
+      return new Promise<never>(() => {});
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const refused = await idempotent(request, context, async () => json(201, {})).catch((error) => error);
     expect(refused).toBeInstanceOf(IdempotencyInProgressError);
@@ -161,7 +171,7 @@ describe('idempotent requests (Idempotency table on DynamoDB Local)', () => {
     expect(await counterValue(counterId)).toBe(1);
   });
 
-  it('does not store errors: a failing route leaves no record, writes nothing, and the key runs again', async () => {
+  it('does not store errors: a route failing before it writes leaves no record and writes nothing', async () => {
     const request = { scope: scope(), body: '{}' };
     const sent = await writesDuring(() =>
       expect(
@@ -170,9 +180,28 @@ describe('idempotent requests (Idempotency table on DynamoDB Local)', () => {
         }),
       ).rejects.toBeInstanceOf(ValidationError),
     );
-    expect(sent).toEqual([`PutItemCommand:${tables.idempotency}`, `DeleteItemCommand:${tables.idempotency}`]);
+    expect(sent).toEqual([]);
     expect(await storedRecord(request.scope)).toBeUndefined();
     expect((await idempotent(request, context, async () => json(200, { ok: true }))).statusCode).toBe(200);
+  });
+
+  it('frees the key of a route that fails after it wrote: its claim is deleted, and the key runs again', async () => {
+    const counterId = `idempotency-test-${Math.random()}`;
+    const request = { scope: scope(), body: '{}' };
+    const failing = async () => {
+      await countingRoute(counterId)();
+      throw new ValidationError([{ path: 'x', message: 'bad' }]);
+    };
+    const sent = await writesDuring(() =>
+      expect(idempotent(request, context, failing)).rejects.toBeInstanceOf(ValidationError),
+    );
+    expect(sent).toEqual([
+      `PutItemCommand:${tables.idempotency}`,
+      `UpdateItemCommand:${tables.counters}`,
+      `DeleteItemCommand:${tables.idempotency}`,
+    ]);
+    expect(await storedRecord(request.scope)).toBeUndefined();
+    expect((await idempotent(request, context, countingRoute(counterId))).statusCode).toBe(201);
   });
 
   it('reclaims a key whose stored response has expired (TTL deletes lazily)', async () => {
@@ -215,35 +244,48 @@ describe('Idempotency-Key on an API transition', () => {
 
   it('commits one transition for a request sent twice, in turn and at once', async () => {
     const id = await underReviewViaApi(alice);
-    const transitions = (sent: string[]) =>
-      sent.filter((write) => write.startsWith(`TransactWriteItemsCommand:${tables.applications}`)).length;
+    const committed = async (action: string) => {
+      const { Items = [] } = await documentClient.send(
+        new QueryCommand({
+          TableName: tables.auditEvents,
+          KeyConditionExpression: 'applicationId = :id',
+          ExpressionAttributeValues: { ':id': id },
+          ConsistentRead: true,
+        }),
+      );
+      return Items.filter((event) => event.action === action).length;
+    };
     const claim = () =>
       rita.post(`/applications/${id}/actions/claim`, undefined, { 'idempotency-key': 'c1' });
-    let first: Awaited<ReturnType<typeof claim>> | undefined;
-    let replay: Awaited<ReturnType<typeof claim>> | undefined;
-    const sent = await writesDuring(async () => {
-      first = await claim();
-      replay = await claim();
-    });
-    expect(first?.status).toBe(200);
-    expect(replay?.status).toBe(200);
-    expect(replay?.body).toEqual(first?.body);
-    expect(transitions(sent)).toBe(1);
+    const first = await claim();
+    const replay = await claim();
+    expect(first.status).toBe(200);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(first.body);
+    expect(await committed('claim')).toBe(1);
 
-    const release = () =>
-      rita.post(`/applications/${id}/actions/release`, undefined, { 'idempotency-key': 'r1' });
-    let both: Awaited<ReturnType<typeof release>>[] = [];
-    const concurrent = await writesDuring(async () => {
-      both = await Promise.all([release(), release()]);
-    });
-    expect(transitions(concurrent)).toBe(1);
-    expect(both.map((response) => response.status).sort()).toEqual(
-      both.some((response) => response.status === 409) ? [200, 409] : [200, 200],
-    );
-    const conflict = both.find((response) => response.status === 409);
-    if (conflict) {
-      expect(conflict.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
-      expect(Number(conflict.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Sent at once, four times over (claim and release in turn, a new key each round): a
+    // duplicate that lost the race to commit, or was refused because its twin changed the state
+    // first, answers with its twin's response or IDEMPOTENCY_IN_PROGRESS, never its own refusal.
+    const commits = { claim: 1, release: 0 };
+    for (const [round, action] of (['release', 'claim', 'release', 'claim'] as const).entries()) {
+      const send = () =>
+        rita.post(`/applications/${id}/actions/${action}`, undefined, {
+          'idempotency-key': `at-once-${round}`,
+        });
+      const both = await Promise.all([send(), send()]);
+      commits[action] += 1;
+      expect(await committed(action)).toBe(commits[action]);
+      expect(both.map((response) => response.status).sort()).toEqual(
+        both.some((response) => response.status === 409) ? [200, 409] : [200, 200],
+      );
+      const answered = both.filter((response) => response.status === 200);
+      for (const response of answered) expect(response.body).toEqual(answered[0]?.body);
+      const conflict = both.find((response) => response.status === 409);
+      if (conflict) {
+        expect(conflict.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+        expect(Number(conflict.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
     }
   });
 
@@ -259,9 +301,8 @@ describe('Idempotency-Key on an API transition', () => {
       first = await claim();
     });
     expect(first?.status).toBe(200);
-    // The claim, then one transaction: application, audit event, the answer. Nothing after it.
+    // One transaction: application, audit event, the answer. No claim before it, nothing after it.
     expect(sent).toEqual([
-      `PutItemCommand:${tables.idempotency}`,
       `TransactWriteItemsCommand:${tables.applications}+${tables.auditEvents}+${tables.idempotency}`,
     ]);
     const record = await storedRecord(claimScope(id, `stored-${id}`));
@@ -317,12 +358,12 @@ describe('Idempotency-Key on an API transition', () => {
     expect(await storedRecord(claimScope(id, `cancelled-${id}`))).toMatchObject({ status: 'COMPLETED' });
   });
 
-  it('commits nothing when its claim lapsed and another request holds the key, and answers as that claim does', async () => {
+  it('commits nothing when another request claimed the key after the lookup, and answers as that claim does', async () => {
     const id = await underReviewViaApi(alice);
     const claim = claimOf(id, `lapsed-${id}`);
     const othersClaimUntil = Date.now() + 5_000;
     beforeNextTransaction = async (items) => {
-      // The claim lapsed meanwhile and another request with the same key claimed it anew.
+      // Another request with the same key claimed it after this one's lookup.
       const answer = items.at(-1)?.Put?.Item;
       if (!answer) throw new Error('no answer in the transaction');
       const { data, ...claimed } = unmarshall(answer);
@@ -345,21 +386,42 @@ describe('Idempotency-Key on an API transition', () => {
     });
   });
 
-  it('commits nothing when its claim is gone before the commit, and asks for a retry', async () => {
+  it('answers with its twin’s response when its twin changed the state between its lookup and its read', async () => {
     const id = await underReviewViaApi(alice);
-    const claim = claimOf(id, `gone-${id}`);
-    beforeNextTransaction = async () => {
+    expect((await rita.post(`/applications/${id}/actions/claim`)).status).toBe(200);
+    const release = () =>
+      rita.post(`/applications/${id}/actions/release`, undefined, { 'idempotency-key': `twin-${id}` });
+    const twinDone = Promise.withResolvers<void>();
+    const reading = Promise.withResolvers<void>();
+    beforeNextApplicationRead = async () => {
+      reading.resolve();
+      await twinDone.promise;
+    };
+    // The late one found the key free, then waits to read the application until its twin answered.
+    const late = release();
+    await reading.promise;
+    const twin = await release();
+    twinDone.resolve();
+    const answer = await late;
+    expect(twin.status).toBe(200);
+    expect(answer.status).toBe(200); // not "claim it first": its twin's release is its own
+    expect(answer.body).toEqual(twin.body);
+  });
+
+  it('commits nothing when a duplicate answered after the lookup, and answers with its answer', async () => {
+    const id = await underReviewViaApi(alice);
+    const claim = claimOf(id, `duplicate-${id}`);
+    const stored = json(200, { answeredBy: 'the duplicate' });
+    beforeNextTransaction = async (items) => {
+      const answer = items.at(-1)?.Put?.Item;
+      if (!answer) throw new Error('no answer in the transaction');
       await documentClient.send(
-        new DeleteCommand({
-          TableName: tables.idempotency,
-          Key: { id: idempotencyRecordId(claimScope(id, `gone-${id}`)) },
-        }),
+        new PutCommand({ TableName: tables.idempotency, Item: { ...unmarshall(answer), data: stored } }),
       );
     };
-    const refused = await claim();
-    expect(refused.status).toBe(409);
-    expect(refused.headers.get('retry-after')).toBe('1');
+    const replayed = await claim();
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toEqual({ answeredBy: 'the duplicate' });
     expect((await rita.get(`/applications/${id}`)).body.assignedTo).toBeNull();
-    expect((await claim()).status).toBe(200);
   });
 });
