@@ -250,9 +250,6 @@ export class Api extends Construct {
         APPLICATIONS_TABLE: data.applications.table.tableName,
         AUDIT_TABLE: data.auditEvents.table.tableName,
         LICENCES_TABLE: data.licences.table.tableName,
-        // The shared request pipeline names its idempotency table when it loads; only GETs reach
-        // this function, which never claim a key, so it has no grant on the table.
-        IDEMPOTENCY_TABLE: data.idempotency.table.tableName,
         LICENCE_SIGNING_KEY_ID: data.licenceSigningKey.keyArn,
         CHECKPOINT_BUCKET: data.auditCheckpoints.bucketName,
         ...props.domainEnvironment,

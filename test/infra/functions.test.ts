@@ -38,7 +38,6 @@ const FUNCTIONS: { entry: string; of: (stack: LicenceWorkflowStack) => LicenceFu
       'APPLICATIONS_TABLE',
       'AUDIT_TABLE',
       'LICENCES_TABLE',
-      'IDEMPOTENCY_TABLE',
       'LICENCE_SIGNING_KEY_ID',
       'CHECKPOINT_BUCKET',
       ...DOMAIN,
