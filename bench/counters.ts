@@ -41,6 +41,19 @@ export class Counters {
   private readonly counts = new Map<string, CallCount>();
   /** The same counts, apart for each function whose invocation made the call. */
   private readonly byFunction = new Map<string, Counters>();
+  /** Milliseconds spent in calls, by `<function>|<service>` (SDK send to its answer, sign and parse included). */
+  private readonly callMs = new Map<string, number>();
+
+  /** Adds one call's duration under the function whose invocation made it. */
+  time(functionName: string, service: string, ms: number): void {
+    const key = `${functionName}|${service}`;
+    this.callMs.set(key, (this.callMs.get(key) ?? 0) + ms);
+  }
+
+  /** The milliseconds `functionName`'s invocations have spent in calls to `service` so far. */
+  millisecondsIn(functionName: string, service: string): number {
+    return this.callMs.get(`${functionName}|${service}`) ?? 0;
+  }
 
   /**
    * One call; its consumed capacity (one entry per table) counts as reads or writes by operation,
@@ -210,7 +223,10 @@ function countingMiddleware(client: object) {
       service === 'dynamodb' && (DYNAMODB_READS.has(operation) || DYNAMODB_WRITES.has(operation));
     if (dataPlane) args.input.ReturnConsumedCapacity = 'INDEXES';
     const transactionItems = operation === 'TransactWriteItems' ? itemsPerTable(args.input) : {};
+    const started = performance.now();
     const result = await next(args);
+    if (functionName !== undefined)
+      installation.counters.time(functionName, service, performance.now() - started);
     if (service !== 'dynamodb' || dataPlane) {
       const consumed = result.output.ConsumedCapacity;
       installation.counters.record(

@@ -178,7 +178,14 @@ export interface BenchReport {
   transitionWithKeyRatio: number;
   /** A consistent GetItem then the raw transaction, over the raw transaction: the floor of a transition. */
   floorRatio: number;
-  latency: { raw: LatencyReport; readThenRaw: LatencyReport; api: LatencyReport; apiWithKey: LatencyReport };
+  latency: {
+    raw: LatencyReport;
+    readThenRaw: LatencyReport;
+    api: LatencyReport;
+    apiWithKey: LatencyReport;
+    /** An API transition (no key) split: its DynamoDB calls, and everything else (HTTP, auth, handler). */
+    apiParts: { dynamodb: LatencyReport; rest: LatencyReport };
+  };
   perApplication: { happyPath: PathCounts; reviewPath: PathCounts };
   costPer1000ApplicationsUsd: number;
   costPer1000: { happyPath: CostBreakdown; reviewPath: CostBreakdown };
@@ -543,6 +550,7 @@ async function timeTransitions(
   readThenRaw: LatencyReport;
   api: LatencyReport;
   apiWithKey: LatencyReport;
+  apiParts: { dynamodb: LatencyReport; rest: LatencyReport };
   readUnitsPerTransition: number;
 }> {
   const id = await submitApplication(h.api);
@@ -556,15 +564,23 @@ async function timeTransitions(
     readThenRaw: [] as number[],
     api: [] as number[],
     apiWithKey: [] as number[],
+    apiDynamodb: [] as number[],
+    apiRest: [] as number[],
   };
   let readUnits = 0;
+  const inDynamodb = () => h.counters.millisecondsIn(LOCAL_FUNCTION_NAMES.api, 'dynamodb');
   const release = holdStreamPollers();
   try {
     for (let i = 0; i < samples; i++) {
       times.raw.push(await raw(false));
       times.readThenRaw.push(await raw(true));
       const before = h.counters.snapshot(LOCAL_FUNCTION_NAMES.api);
-      times.api.push(await toggleClaim(h.api, id, claimed, false));
+      const dynamodbBefore = inDynamodb();
+      const ms = await toggleClaim(h.api, id, claimed, false);
+      const dynamodbMs = inDynamodb() - dynamodbBefore;
+      times.api.push(ms);
+      times.apiDynamodb.push(dynamodbMs);
+      times.apiRest.push(ms - dynamodbMs);
       claimed = !claimed;
       readUnits += total(
         difference(h.counters.snapshot(LOCAL_FUNCTION_NAMES.api), before),
@@ -582,6 +598,7 @@ async function timeTransitions(
     readThenRaw: percentiles(times.readThenRaw),
     api: percentiles(times.api),
     apiWithKey: percentiles(times.apiWithKey),
+    apiParts: { dynamodb: percentiles(times.apiDynamodb), rest: percentiles(times.apiRest) },
     readUnitsPerTransition: round(readUnits / samples),
   };
 }

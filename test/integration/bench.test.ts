@@ -41,8 +41,13 @@ describe('the benchmark, run small', () => {
       written.rawTransactWriteP50Ms,
       written.latency.readThenRaw.p50Ms,
       written.floorRatio,
+      written.latency.apiParts.dynamodb.p50Ms,
+      written.latency.apiParts.rest.p50Ms,
     ])
       expect(figure).toBeGreaterThan(0);
+    // The split is of the same transitions: its parts are each below the whole.
+    expect(written.latency.apiParts.dynamodb.samples).toBe(written.latency.api.samples);
+    expect(written.latency.apiParts.dynamodb.p50Ms).toBeLessThan(written.latency.api.p99Ms);
 
     const happy = written.perApplication.happyPath;
     const review = written.perApplication.reviewPath;
@@ -82,6 +87,7 @@ describe('the benchmark, run small', () => {
 
     const markdown = await readFile(path.join(outDir, 'latest.md'), 'utf8');
     expect(markdown).toContain('![Transition latency](latency.svg)');
+    expect(markdown).toContain('| API transition: its DynamoDB calls |');
     expect(markdown).toContain('![Cost breakdown](cost.svg)');
     for (const chart of ['latency.svg', 'cost.svg'])
       expect(await readFile(path.join(outDir, chart), 'utf8')).toMatch(

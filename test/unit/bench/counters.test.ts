@@ -14,7 +14,7 @@ import { currentFunction, invocationObservers, observed } from '../../../local/l
 const noop = () => undefined;
 
 /** A DynamoDB client whose HTTP layer answers `reply` and keeps the request bodies it was sent. */
-function fakeDynamoDb(reply: Record<string, unknown>) {
+function fakeDynamoDb(reply: Record<string, unknown>, delayMs = 0) {
   const bodies: Array<Record<string, unknown>> = [];
   const client = new DynamoDBClient({
     region: 'us-east-1',
@@ -23,6 +23,7 @@ function fakeDynamoDb(reply: Record<string, unknown>) {
     requestHandler: {
       handle: async (request: { body?: string }) => {
         bodies.push(JSON.parse(String(request.body ?? '{}')));
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         const body = new TextEncoder().encode(JSON.stringify(reply));
         return {
           response: {
@@ -170,5 +171,31 @@ describe('the counters', () => {
     expect(total(counters.snapshot('licence-screen'), 'dynamodb:')).toMatchObject({ calls: 2, readUnits: 2 });
     expect(total(counters.snapshot(), 'dynamodb:')).toMatchObject({ calls: 3, readUnits: 3 });
     expect(counters.snapshot('licence-relay')).toEqual({});
+  });
+
+  it('time the calls made inside a function invocation, under that function and service', async () => {
+    const counters = new Counters();
+    installSdkCounter(counters, new WeakSet<object>(), currentFunction);
+    const { client } = fakeDynamoDb({}, 25);
+    const get = () =>
+      client.send(new GetItemCommand({ TableName: 'Applications', Key: { applicationId: { S: 'a' } } }));
+    invocationObservers.add(noop);
+    let invocationMs = 0;
+    try {
+      await observed('licence-api', async () => {
+        const started = performance.now();
+        await get();
+        await get();
+        invocationMs = performance.now() - started;
+      });
+      await get(); // outside the invocation: not the function's
+    } finally {
+      invocationObservers.delete(noop);
+    }
+    const ms = counters.millisecondsIn('licence-api', 'dynamodb');
+    expect(ms).toBeGreaterThanOrEqual(2 * 24);
+    expect(ms).toBeLessThanOrEqual(invocationMs);
+    expect(counters.millisecondsIn('licence-api', 's3')).toBe(0);
+    expect(counters.millisecondsIn('licence-relay', 'dynamodb')).toBe(0);
   });
 });
