@@ -199,10 +199,11 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
         this.client.send(new TransactWriteCommand({ TransactItems })),
       );
     } catch (error) {
-      // A licence in the transaction may also lose a race to a concurrent usage (a conflict).
+      // A lost race: the version moved on, or a concurrent transaction held one of the items (the
+      // application under a concurrent action, a licence under a concurrent usage).
       if (
         error instanceof TransactionCanceledException &&
-        (isConditionalFailure(error) || (licences.length > 0 && isTransactionConflict(error)))
+        (isConditionalFailure(error) || isTransactionConflict(error))
       ) {
         const current = await this.get(application.applicationId);
         throw new VersionConflictError(current?.application.version);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../domain/errors.ts';
 import * as z from '../domain/zod.ts';
@@ -21,7 +21,8 @@ import { afterClaim, type ClaimedRequest, ClaimLostError, type TransactItem } fr
  * body is validated so a reused key with another body is refused; only successful responses are
  * stored (a thrown error deletes the claim). The record keeps the layout Powertools Idempotency
  * wrote (id `<function name>#<md5 of the scope>`, `status`, `expiration` in seconds for the TTL,
- * `in_progress_expiration` in ms, `validation`, `data`), so records written before stay valid.
+ * `in_progress_expiration` in ms, `validation`, `data`), so records written before stay valid; a
+ * claim also carries `claim_id`, this request's own, which other readers ignore.
  *
  * Nothing is read or written before the route runs (write-barrier.ts). A route that commits its
  * change in one transaction stores the response in it (`committing`), conditioned on the key being
@@ -45,6 +46,7 @@ const StoredRecordSchema = z.deferred(() =>
     status: z.enum([IN_PROGRESS, COMPLETED]),
     validation: z.optional(z.string()),
     in_progress_expiration: z.optional(z.number()),
+    claim_id: z.optional(z.string()),
     data: z.optional(
       z.object({
         statusCode: z.number(),
@@ -70,7 +72,7 @@ export const idempotencyRecordId = (scope: string): string => `${keyPrefix}#${ha
 
 /**
  * The key is free when it has no record, one past its 24 h expiry, or an in-progress one whose
- * function has timed out (it crashed). The condition and the lookup say the same.
+ * function has timed out (it crashed). The condition and `liveRecord` say the same.
  */
 const KEY_IS_FREE =
   'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inProgress AND #inProgressExpiry < :nowMs)';
@@ -93,13 +95,15 @@ export async function idempotent(
   const id = idempotencyRecordId(request.scope);
   const validation = hashOf(request.body);
   const inProgressUntil = Date.now() + context.getRemainingTimeInMillis();
+  // Duplicates started in the same millisecond share `inProgressUntil`: the claim names its request.
+  const claimId = randomUUID();
   /** The record that refused this request's claim (another request holds or answered the key). */
   let refusedBy: StoredRecord | undefined;
   let claimed: Promise<void> | undefined;
   let claimStored = false;
   const keyed: ClaimedRequest = {
     claim: () => {
-      claimed ??= claim(id, validation, inProgressUntil).then((refusal) => {
+      claimed ??= claim(id, validation, inProgressUntil, claimId).then((refusal) => {
         if (refusal) {
           refusedBy = refusal;
           throw new ClaimRefusedError();
@@ -108,9 +112,10 @@ export async function idempotent(
       });
       return claimed;
     },
+    claimSettled: () => claimed?.then(settledClaim, settledClaim) ?? Promise.resolve(),
     completion: (response) =>
       claimStored
-        ? completionOfClaim(id, validation, inProgressUntil, response)
+        ? completionOfClaim(id, validation, claimId, response)
         : completionIfFree(id, validation, response),
     completed: false,
   };
@@ -120,8 +125,12 @@ export async function idempotent(
   } catch (error) {
     // The key is another request's: answer as its record answers (nothing was written).
     if (refusedBy) return answerFrom(refusedBy, validation);
-    if (error instanceof ClaimLostError) return answerFromLost(error, validation);
-    if (claimStored) await release(id);
+    if (error instanceof ClaimLostError) {
+      // A conflict on the record, not another request's record found: our claim may still be there.
+      if (claimStored && !error.record) await release(id, claimId);
+      return answerFromLost(error, validation);
+    }
+    if (claimStored) await release(id, claimId);
     else {
       // A replay, or a duplicate refused because its twin changed the state first.
       const taken = await liveRecord(id).catch(() => null);
@@ -131,6 +140,8 @@ export async function idempotent(
   }
   return keyed.completed ? response : complete(id, validation, response, claimStored);
 }
+
+const settledClaim = () => undefined;
 
 /** The key's record, read consistently, unless the key is free (`KEY_IS_FREE`). */
 async function liveRecord(id: string): Promise<StoredRecord | null> {
@@ -148,8 +159,16 @@ async function liveRecord(id: string): Promise<StoredRecord | null> {
   return expired || crashed ? null : record;
 }
 
-/** Puts the in-progress record if the key is still free; answers the record that refused it. */
-async function claim(id: string, validation: string, inProgressUntil: number): Promise<StoredRecord | null> {
+/**
+ * Puts the in-progress record if the key is still free; answers the record that refused it. A
+ * refusal by this very claim (the SDK retried a Put whose answer was lost) is the claim stored.
+ */
+async function claim(
+  id: string,
+  validation: string,
+  inProgressUntil: number,
+  claimId: string,
+): Promise<StoredRecord | null> {
   const now = Date.now();
   try {
     await documentClient.send(
@@ -160,6 +179,7 @@ async function claim(id: string, validation: string, inProgressUntil: number): P
           status: IN_PROGRESS,
           [IDEMPOTENCY_TTL_ATTRIBUTE]: Math.round(now / 1000 + EXPIRES_AFTER_SECONDS),
           in_progress_expiration: inProgressUntil,
+          claim_id: claimId,
           validation,
         },
         ...freeKeyCondition(now),
@@ -169,11 +189,19 @@ async function claim(id: string, validation: string, inProgressUntil: number): P
     return null;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException && error.Item) {
-      return StoredRecordSchema.parse(unmarshall(error.Item));
+      const record = StoredRecordSchema.parse(unmarshall(error.Item));
+      return record.status === IN_PROGRESS && record.claim_id === claimId ? null : record;
     }
     throw error;
   }
 }
+
+/** The record is still this request's claim. */
+const ourClaimCondition = (claimId: string) => ({
+  ConditionExpression: '#status = :inProgress AND #claimId = :ours',
+  ExpressionAttributeNames: { '#status': 'status', '#claimId': 'claim_id' },
+  ExpressionAttributeValues: { ':inProgress': IN_PROGRESS, ':ours': claimId },
+});
 
 /** The first request's response; another body is refused; a live claim says when it lapses. */
 function answerFrom(record: StoredRecord, validation: string): HttpResult {
@@ -233,22 +261,20 @@ async function complete(
 
 /**
  * The completion as an item of the route's commit transaction, while the record is still this
- * request's claim (in progress, with the expiry it wrote); else the whole change is cancelled and
+ * request's claim (in progress, with its `claim_id`); else the whole change is cancelled and
  * the record found answers (ALL_OLD).
  */
 function completionOfClaim(
   id: string,
   validation: string,
-  inProgressUntil: number,
+  claimId: string,
   response: HttpResult,
 ): TransactItem {
   return {
     Put: {
       TableName: table,
       Item: completedRecord(id, validation, response),
-      ConditionExpression: '#status = :inProgress AND #inProgressExpiry = :ours',
-      ExpressionAttributeNames: { '#status': 'status', '#inProgressExpiry': 'in_progress_expiration' },
-      ExpressionAttributeValues: { ':inProgress': IN_PROGRESS, ':ours': inProgressUntil },
+      ...ourClaimCondition(claimId),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };
@@ -279,11 +305,18 @@ function completedRecord(id: string, validation: string, response: HttpResult): 
   };
 }
 
-/** Frees the key of a request that failed (errors are not stored); if that fails, the claim lapses. */
-async function release(id: string): Promise<void> {
+/**
+ * Frees the key of a request that failed (errors are not stored), if the record is still this
+ * request's claim; if that fails, the claim lapses.
+ */
+async function release(id: string, claimId: string): Promise<void> {
   try {
-    await documentClient.send(new DeleteCommand({ TableName: table, Key: { id } }));
+    await documentClient.send(
+      new DeleteCommand({ TableName: table, Key: { id }, ...ourClaimCondition(claimId) }),
+    );
   } catch (error) {
+    // Another request's record now: not ours to delete.
+    if (error instanceof ConditionalCheckFailedException) return;
     logger.warn('idempotency claim not released; the key is held until it lapses', {
       error: error instanceof Error ? error : String(error),
     });

@@ -1,4 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { writesAllowed } from './write-barrier.ts';
 
 type LambdaSdk = typeof import('@aws-sdk/client-lambda');
 let loaded: Promise<{ sdk: LambdaSdk; client: LambdaClient }> | undefined;
@@ -17,6 +18,8 @@ export const inProcessFunctions = new Map<string, () => Promise<unknown>>();
 
 /** Synchronous invocation of another function of the stack (the reconciler, from `POST /ops/reconcile`). */
 export async function invokeForJson<T>(functionName: string): Promise<T> {
+  // The invoked function writes: under an Idempotency-Key it runs once, as a write would.
+  await writesAllowed();
   const inProcess = inProcessFunctions.get(functionName);
   if (inProcess) return (await inProcess()) as T;
   const { sdk, client } = await lambda();

@@ -20,6 +20,8 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 export interface ClaimedRequest {
   /** Stores the claim on the key (once; later calls get the same promise); rejects when refused. */
   readonly claim: () => Promise<void>;
+  /** Settles once a claim asked for is stored or refused; at once when none was asked for. */
+  readonly claimSettled: () => Promise<void>;
   /**
    * The write that stores `response` as the answer, conditioned on the key being as this request
    * left it: still free, or still this request's claim.
@@ -27,8 +29,8 @@ export interface ClaimedRequest {
   readonly completion: (response: HttpResult) => TransactItem;
   /** True once a transaction carried the completion and committed. */
   completed: boolean;
-  /** The completion of the response being committed, while `committing`. */
-  answering?: TransactItem | undefined;
+  /** The response being committed, while `committing`. */
+  answering?: HttpResult | undefined;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function writesAllowed(): Promise<void> {
  */
 export async function committing(response: HttpResult, commit: () => Promise<void>): Promise<HttpResult> {
   const request = claims.getStore();
-  if (request) request.answering = request.completion(response);
+  if (request) request.answering = response;
   try {
     await commit();
   } finally {
@@ -86,12 +88,15 @@ export async function transactWrite(
   send: (items: TransactItem[]) => Promise<unknown>,
 ): Promise<void> {
   const request = claims.getStore();
-  const completion = request?.answering;
-  if (!request || !completion) {
+  const response = request?.answering;
+  if (!request || !response) {
     await send(items);
     return;
   }
   request.answering = undefined;
+  // A claim already asked for decides the answer's condition: still ours, or the key still free.
+  await request.claimSettled();
+  const completion = request.completion(response);
   try {
     await answering.run(true, () => send([...items, completion]));
   } catch (error) {

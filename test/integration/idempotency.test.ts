@@ -317,6 +317,40 @@ describe('Idempotency-Key on an API transition', () => {
     expect(replay.headers.get('etag')).toBe(first?.headers.get('etag'));
   });
 
+  it('stores a transition that writes before its transaction (an approval numbering its licence) over its claim', async () => {
+    const id = await underReviewViaApi(alice);
+    expect((await rita.post(`/applications/${id}/actions/claim`)).status).toBe(200);
+    const approve = () =>
+      rita.post(
+        `/applications/${id}/actions/approve`,
+        { validityMonths: 12, conditions: [] },
+        { 'idempotency-key': `approve-${id}` },
+      );
+    let first: Awaited<ReturnType<typeof approve>> | undefined;
+    const sent = await writesDuring(async () => {
+      first = await approve();
+    });
+    expect(first?.status).toBe(200);
+    expect(first?.body.status).toBe('APPROVED');
+    // The licence number's counter is a write before the transaction: the claim goes first, and
+    // the transaction's answer is conditioned on that claim still being this request's.
+    expect(sent[0]).toBe(`PutItemCommand:${tables.idempotency}`);
+    expect(sent.at(-1)).toMatch(
+      new RegExp(`^TransactWriteItemsCommand:${tables.applications}\\+.*\\+${tables.idempotency}$`),
+    );
+    expect(sent.filter((write) => write.startsWith('PutItemCommand'))).toHaveLength(1);
+    const scope = `rita POST /applications/${id}/actions/approve approve-${id}`;
+    expect(await storedRecord(scope)).toMatchObject({ status: 'COMPLETED', data: { statusCode: 200 } });
+
+    const replayed = await writesDuring(async () => {
+      const replay = await approve();
+      expect(replay.status).toBe(200);
+      expect(replay.body).toEqual(first?.body);
+    });
+    // Approved already: the route is refused before it writes, and the stored record answers.
+    expect(replayed).toEqual([]);
+  });
+
   it('stores the answer of a route that is not one transition after it (a create)', async () => {
     const sent = await writesDuring(() =>
       alice.post('/applications', { exporter: { name: 'Keyed', country: 'CN' } }, { 'idempotency-key': 'k' }),
@@ -328,7 +362,7 @@ describe('Idempotency-Key on an API transition', () => {
     ]);
   });
 
-  it('stores no answer when a concurrent change cancels the transition, and frees the key', async () => {
+  it('stores no answer when a concurrent change cancels the transition; the key runs again', async () => {
     const id = await underReviewViaApi(alice);
     const claim = claimOf(id, `cancelled-${id}`);
     let carried: (string | undefined)[] = [];
@@ -358,12 +392,12 @@ describe('Idempotency-Key on an API transition', () => {
     expect(await storedRecord(claimScope(id, `cancelled-${id}`))).toMatchObject({ status: 'COMPLETED' });
   });
 
-  it('commits nothing when another request claimed the key after the lookup, and answers as that claim does', async () => {
+  it('commits nothing when another request claimed the key while it ran, and answers as that claim does', async () => {
     const id = await underReviewViaApi(alice);
     const claim = claimOf(id, `lapsed-${id}`);
     const othersClaimUntil = Date.now() + 5_000;
     beforeNextTransaction = async (items) => {
-      // Another request with the same key claimed it after this one's lookup.
+      // Another request with the same key claimed it while this one ran.
       const answer = items.at(-1)?.Put?.Item;
       if (!answer) throw new Error('no answer in the transaction');
       const { data, ...claimed } = unmarshall(answer);
@@ -386,7 +420,7 @@ describe('Idempotency-Key on an API transition', () => {
     });
   });
 
-  it('answers with its twin’s response when its twin changed the state between its lookup and its read', async () => {
+  it('answers with its twin’s response when its twin changed the state before its read', async () => {
     const id = await underReviewViaApi(alice);
     expect((await rita.post(`/applications/${id}/actions/claim`)).status).toBe(200);
     const release = () =>
@@ -408,7 +442,7 @@ describe('Idempotency-Key on an API transition', () => {
     expect(answer.body).toEqual(twin.body);
   });
 
-  it('commits nothing when a duplicate answered after the lookup, and answers with its answer', async () => {
+  it('commits nothing when a duplicate answered while it ran, and answers with that answer', async () => {
     const id = await underReviewViaApi(alice);
     const claim = claimOf(id, `duplicate-${id}`);
     const stored = json(200, { answeredBy: 'the duplicate' });

@@ -74,8 +74,20 @@ describe('DynamoApplicationRepository error paths', () => {
     expect(mock.commandCalls(GetCommand)).toHaveLength(1);
   });
 
-  it('passes on a transaction cancelled for another reason (a transaction conflict) unchanged', async () => {
+  it('turns a transaction conflict (a concurrent transaction held the application) into VERSION_CONFLICT', async () => {
     mock.on(TransactWriteCommand).rejects(cancelled(['TransactionConflict', 'None']));
+    mock
+      .on(GetCommand)
+      .resolves({ Item: { ...updated.application, version: 2, itemType: 'application', generation: 1 } });
+    const error = await repository
+      .commit(updated.application, updated.event as never, 1)
+      .catch((caught) => caught);
+    expect(error).toBeInstanceOf(VersionConflictError);
+    expect((error as VersionConflictError).currentVersion).toBe(2);
+  });
+
+  it('passes on a transaction cancelled for another reason (an item too large) unchanged', async () => {
+    mock.on(TransactWriteCommand).rejects(cancelled(['ValidationError', 'None']));
     await expect(repository.commit(updated.application, updated.event as never, 1)).rejects.toBeInstanceOf(
       TransactionCanceledException,
     );

@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
@@ -9,6 +10,7 @@ import {
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -89,7 +91,7 @@ describe('idempotency adapter when DynamoDB fails', () => {
   });
 
   it('fails the request when its transaction is cancelled for another reason than the answer, and writes no claim', async () => {
-    dynamodb.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None'));
+    dynamodb.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
     await expect(idempotent(request, context, committingRoute)).rejects.toBeInstanceOf(
       TransactionCanceledException,
     );
@@ -108,5 +110,41 @@ describe('idempotency adapter when DynamoDB fails', () => {
       IdempotencyInProgressError,
     );
     expect(dynamodb.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it('takes a claim refused by itself (the SDK retried a Put whose answer was lost) as stored', async () => {
+    dynamodb
+      .on(PutCommand)
+      .callsFakeOnce((input) => {
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: marshall(input.Item),
+        });
+      })
+      .resolves({});
+    const response = await idempotent(
+      request,
+      context,
+      writingRoute(() => json(201, { once: true })),
+    );
+    expect(response.body).toBe(JSON.stringify({ once: true }));
+    expect(dynamodb.commandCalls(PutCommand)).toHaveLength(2); // the claim, then the answer over it
+  });
+
+  it('releases its own claim when a conflict on the answer cancelled its transaction, and only its own', async () => {
+    dynamodb.on(PutCommand).resolves({});
+    dynamodb.on(TransactWriteCommand).rejects(cancelled('None', 'TransactionConflict'));
+    const route = async () => {
+      await writesAllowed(); // a write before the transaction: the claim is stored
+      return committingRoute();
+    };
+    await expect(idempotent(request, context, route)).rejects.toBeInstanceOf(IdempotencyInProgressError);
+    const [transaction] = dynamodb.commandCalls(TransactWriteCommand);
+    expect(transaction?.args[0].input.TransactItems?.at(-1)?.Put?.ConditionExpression).toBe(
+      '#status = :inProgress AND #claimId = :ours',
+    );
+    const [deleted] = dynamodb.commandCalls(DeleteCommand);
+    expect(deleted?.args[0].input.ConditionExpression).toBe('#status = :inProgress AND #claimId = :ours');
   });
 });
