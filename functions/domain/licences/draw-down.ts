@@ -85,6 +85,8 @@ const secondOf = (iso: string) => Math.floor(Date.parse(iso) / 1000) * 1000;
  * 422 OUTSIDE_VALIDITY: shipped in the future, outside validFrom–validTo, or the licence has run out.
  * A licence covers the whole second it was issued in: customs declarations are dated to the second,
  * and a shipment recorded "now" just after the issue must not fall before a validFrom with milliseconds.
+ * Not an amendment's licence: in that second the licence it replaced was still in force, and a
+ * declaration already drawn on that one (whose amounts this one carries) would count twice.
  */
 export function checkValidity(licence: LicenceRecord, shippedAt: string, now: Date): void {
   const validTo = Date.parse(licence.validTo);
@@ -92,7 +94,8 @@ export function checkValidity(licence: LicenceRecord, shippedAt: string, now: Da
     throw new UsageRefusedError('OUTSIDE_VALIDITY', `The licence expired at ${licence.validTo}.`);
   const shipped = Date.parse(shippedAt);
   if (shipped > now.getTime()) throw new UsageRefusedError('OUTSIDE_VALIDITY', 'shippedAt is in the future.');
-  if (shipped < secondOf(licence.validFrom) || shipped >= validTo) {
+  const validFrom = licence.amends === null ? secondOf(licence.validFrom) : Date.parse(licence.validFrom);
+  if (shipped < validFrom || shipped >= validTo) {
     throw new UsageRefusedError(
       'OUTSIDE_VALIDITY',
       `shippedAt is outside the validity ${licence.validFrom} – ${licence.validTo}.`,

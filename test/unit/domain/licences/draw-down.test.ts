@@ -233,6 +233,18 @@ describe('draw-down rules', () => {
     );
   });
 
+  it("does not extend an amendment's licence to its second: the licence it replaced covered that", () => {
+    const flow = licenceIn('ACTIVE');
+    const issuedAt = new Date(Date.parse(flow.licence.validFrom) + 300);
+    const amendment = { ...flow.licence, validFrom: issuedAt.toISOString(), amends: 'L-2026-000001' };
+    const second = Math.floor(issuedAt.getTime() / 1000) * 1000;
+    const now = new Date(issuedAt.getTime() + 500);
+    expect(() => checkValidity(amendment, new Date(second).toISOString(), now)).toThrow(
+      /outside the validity/,
+    );
+    expect(() => checkValidity(amendment, issuedAt.toISOString(), now)).not.toThrow();
+  });
+
   it('refuses usage on a suspended licence with 409 INVALID_TRANSITION', () => {
     const flow = licenceIn('SUSPENDED');
     expect(
