@@ -17,7 +17,7 @@ import { decodeCursor, encodeCursor } from './dynamodb.ts';
  * once (a redelivered stream record is recognised by its id) and read the feed in `recordedAt`
  * order, as the Events table's feed index does on AWS: two consumers (the relay and the licences
  * stream) stamp `recordedAt` before they append, so the log's own order can differ from it by a few
- * milliseconds. `since` filters by `recordedAt`; the cursor is the position after the last event read.
+ * milliseconds. `since` filters by `recordedAt`; the cursor is the place of the last event read.
  */
 abstract class EventLog implements EventPublisher, EventFeed {
   private known: Set<string> | undefined;
@@ -33,25 +33,41 @@ abstract class EventLog implements EventPublisher, EventFeed {
   }
 
   async list(query: EventsQuery): Promise<EventPage> {
-    // A stable sort: events of one aggregate, recorded in the same millisecond, keep their seq order.
-    const events = (await this.read()).sort((a, b) =>
-      a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0,
-    );
-    const after = positionOf(query.cursor);
+    // In recordedAt order, ties in the order of recording (so one aggregate's events keep their seq
+    // order); each event's place is (recordedAt, its line in the log).
+    const placed = (await this.read())
+      .map((event, line) => ({ event, at: event.recordedAt, line }))
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.line - b.line));
+    const after = placeOf(query.cursor);
     const since = query.cursor === undefined && query.since ? Date.parse(query.since) : null;
     const items: DomainEvent[] = [];
-    let position = after;
-    for (; position < events.length && items.length < query.limit; position++) {
-      const event = events[position];
-      if (event && (since === null || Date.parse(event.recordedAt) >= since)) items.push(event);
+    let last: { at: string; line: number } | undefined;
+    let more = false;
+    for (const place of placed) {
+      if (after && (place.at < after.at || (place.at === after.at && place.line <= after.line))) continue;
+      if (since !== null && Date.parse(place.at) < since) continue;
+      if (items.length === query.limit) {
+        more = true;
+        break;
+      }
+      items.push(place.event);
+      last = { at: place.at, line: place.line };
     }
-    return { items, cursor: position < events.length ? encodeCursor({ position }) : null };
+    return { items, cursor: more && last ? encodeCursor(last) : null };
   }
 }
 
-function positionOf(cursor: string | undefined): number {
-  const position = decodeCursor(cursor)?.position ?? 0;
-  if (typeof position === 'number' && Number.isInteger(position) && position >= 0) return position;
+/**
+ * Where the previous page ended: the place of its last event. An event recorded later with an
+ * earlier `recordedAt` sorts before it and is not delivered by this cursor, as on AWS (follow with
+ * `since`, see docs/events.md); none is delivered twice.
+ */
+function placeOf(cursor: string | undefined): { at: string; line: number } | undefined {
+  const place = decodeCursor(cursor);
+  if (place === undefined) return undefined;
+  const { at, line } = place;
+  if (typeof at === 'string' && typeof line === 'number' && Number.isInteger(line) && line >= 0)
+    return { at, line };
   throw new ValidationError([{ path: 'cursor', message: 'is not a cursor returned by this API' }]);
 }
 

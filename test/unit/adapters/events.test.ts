@@ -50,6 +50,23 @@ describe.each([
     expect(page.items.map((e) => e.id)).toEqual(['app_1:1', 'app_2:1', 'app_1:3', 'app_1:4']);
   });
 
+  it('pages on from where the last page ended when an earlier-stamped event arrives in between: none twice', async () => {
+    const log = newLog();
+    for (const n of [1, 3, 4]) await log.publish(event(n));
+    const first = await log.list({ limit: 2 });
+    expect(first.items.map((e) => e.id)).toEqual(['app_1:1', 'app_1:3']);
+    await log.publish({ ...event(1, '2025-06-03T10:00:02.000Z'), id: 'app_2:1', applicationId: 'app_2' });
+    const second = await log.list({ limit: 2, cursor: first.cursor ?? '' });
+    expect(second).toEqual({ items: [event(4)], cursor: null });
+    // Read again from the start (or with `since`), the late event is there, in recordedAt order.
+    expect((await log.list({ limit: 10 })).items.map((e) => e.id)).toEqual([
+      'app_1:1',
+      'app_2:1',
+      'app_1:3',
+      'app_1:4',
+    ]);
+  });
+
   it('pages with a cursor and filters by recordedAt with since (inclusive)', async () => {
     const log = newLog();
     for (const n of [1, 2, 3, 4, 5]) await log.publish(event(n));
