@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
 import { API_FUNCTION_TIMEOUT_SECONDS } from '#adapters/timeouts.ts';
+import type { RestHandler } from '#handlers/api/rest-handler.ts';
 import { cachedTokenVerifier, type SigningKeys, tokenRejectionMessage, verifyToken } from './jwt.ts';
 
 /**
@@ -13,13 +14,11 @@ import { cachedTokenVerifier, type SigningKeys, tokenRejectionMessage, verifyTok
  * Requests the gateway itself would reject (no/invalid token, payload over 10 MB) are answered here
  * in the API.md error shape without calling the handler, like the stack's gateway responses.
  */
-export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-
 export interface ApiServerOptions {
   port: number;
   /** Default 127.0.0.1. */
   host?: string;
-  handler: ApiHandler;
+  handler: RestHandler;
   keys: SigningKeys;
   /** Exact paths served without a token (e.g. `/health`); default none. */
   publicPaths?: string[];

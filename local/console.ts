@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { header, json, jsonBody, toHttpResponse } from '#adapters/http.ts';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError, ValidationError } from '#domain/errors.ts';
-import type { ApiHandler } from './api-server.ts';
+import type { RestHandler } from '#handlers/api/rest-handler.ts';
 import { mintToken, type SigningKeys } from './jwt.ts';
 
 /**
@@ -64,7 +64,7 @@ const isConsolePath = (path: string) =>
   (CONSOLE_PATHS as readonly string[]).includes(path) || CONSOLE_PREFIXES.some((p) => path.startsWith(p));
 
 /** The API handler with the console served in front of it. */
-export function withConsole(api: ApiHandler, keys: SigningKeys, dist: string = CONSOLE_DIST): ApiHandler {
+export function withConsole(api: RestHandler, keys: SigningKeys, dist: string = CONSOLE_DIST): RestHandler {
   return async (event, context) => {
     if (!isConsolePath(event.path)) return api(event, context);
     try {

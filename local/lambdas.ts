@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { inProcessFunctions } from '#adapters/lambda.ts';
 import { type ApiFunction, apiFunctionOf } from '#handlers/api/paths.ts';
+import type { RestHandler } from '#handlers/api/rest-handler.ts';
 import type { LocalLambda } from './stepfunctions/index.ts';
 
 /**
@@ -112,8 +113,6 @@ export function workflowLambdas(): Record<string, LocalLambda> {
   };
 }
 
-type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-
 /**
  * The API functions behind one local API server, as API Gateway routes to them: each request to
  * the function that serves its path (functions/handlers/api/paths.ts), in that function's own
@@ -121,7 +120,7 @@ type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<API
  * as the reconciler's own invocation. Load it once the local endpoints are set (the handlers create
  * their SDK clients when they load).
  */
-export async function apiFunctions(): Promise<ApiHandler> {
+export async function apiFunctions(): Promise<RestHandler> {
   const { reconciler } = LOCAL_FUNCTION_NAMES;
   const reconcile = lazy(reconciler, () => import('../functions/handlers/reconciler.ts'));
   process.env.RECONCILER_FUNCTION_NAME = reconciler;
@@ -130,7 +129,7 @@ export async function apiFunctions(): Promise<ApiHandler> {
     import('../functions/handlers/api.ts'),
     import('../functions/handlers/audit-api.ts'),
   ]);
-  const functions: Record<ApiFunction, { name: string; handler: ApiHandler }> = {
+  const functions: Record<ApiFunction, { name: string; handler: RestHandler }> = {
     api: { name: LOCAL_FUNCTION_NAMES.api, handler: api.handler },
     'audit-api': { name: LOCAL_FUNCTION_NAMES.auditApi, handler: auditApi.handler },
   };
