@@ -63,8 +63,9 @@ export const HealthSchema = z.deferred(() => z.strictObject({ status: z.literal(
 export const OpenApiDocumentSchema = z.deferred(() => z.record(z.string(), z.unknown()));
 /** `GET /stats` (API.md "Statistics"): figures, or "<5" where a count is suppressed. */
 export const PublicStatsSchema = z.deferred(() => z.record(z.string(), z.unknown()));
+/** A page of `item`s, built on first use (the route table names pages at import). */
 export const pageOf = <T extends z.ZodMiniType>(item: T) =>
-  z.strictObject({ items: z.array(item), cursor: z.nullable(z.string()) });
+  z.deferred(() => z.strictObject({ items: z.array(item), cursor: z.nullable(z.string()) }));
 export const DocumentContentSchema = z.deferred(() =>
   z.strictObject({
     document: DocumentRecordSchema,
