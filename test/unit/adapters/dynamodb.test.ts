@@ -61,8 +61,11 @@ const cancelled = (codes: string[]) =>
 describe('DynamoApplicationRepository error paths', () => {
   beforeEach(() => mock.reset());
 
-  it('turns a cancelled transaction with a failed condition into VERSION_CONFLICT after a re-read', async () => {
-    mock.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None']));
+  it.each([
+    ['a failed condition (the version moved on)', 'ConditionalCheckFailed'],
+    ['a transaction conflict (a concurrent transaction held the application)', 'TransactionConflict'],
+  ])('turns a transaction cancelled by %s into VERSION_CONFLICT after a re-read', async (_, code) => {
+    mock.on(TransactWriteCommand).rejects(cancelled([code, 'None']));
     mock
       .on(GetCommand)
       .resolves({ Item: { ...updated.application, version: 5, itemType: 'application', generation: 1 } });
@@ -72,18 +75,6 @@ describe('DynamoApplicationRepository error paths', () => {
     expect(error).toBeInstanceOf(VersionConflictError);
     expect((error as VersionConflictError).currentVersion).toBe(5);
     expect(mock.commandCalls(GetCommand)).toHaveLength(1);
-  });
-
-  it('turns a transaction conflict (a concurrent transaction held the application) into VERSION_CONFLICT', async () => {
-    mock.on(TransactWriteCommand).rejects(cancelled(['TransactionConflict', 'None']));
-    mock
-      .on(GetCommand)
-      .resolves({ Item: { ...updated.application, version: 2, itemType: 'application', generation: 1 } });
-    const error = await repository
-      .commit(updated.application, updated.event as never, 1)
-      .catch((caught) => caught);
-    expect(error).toBeInstanceOf(VersionConflictError);
-    expect((error as VersionConflictError).currentVersion).toBe(2);
   });
 
   it('passes on a transaction cancelled for another reason (an item too large) unchanged', async () => {
