@@ -135,6 +135,13 @@ export async function apiFunctions(): Promise<RestHandler> {
   };
   return (event, context) => {
     const { name, handler } = functions[apiFunctionOf(event.path)];
-    return observed(name, () => handler(event, { ...context, functionName: name }));
+    // The request's context (id, deadline), named for the function that serves it.
+    const named = {
+      ...context,
+      functionName: name,
+      invokedFunctionArn: localFunctionArn(name),
+      logGroupName: `/aws/lambda/${name}`,
+    };
+    return observed(name, () => handler(event, named));
   };
 }

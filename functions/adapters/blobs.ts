@@ -70,11 +70,23 @@ export class FileBlobStore implements BlobStore {
   }
 }
 
-/** `BLOB_STORE=s3` with `DOCUMENTS_BUCKET` on AWS; otherwise files under `LOCAL_DATA_DIR/documents`. */
+/**
+ * `BLOB_STORE=s3` with `DOCUMENTS_BUCKET` on AWS; locally files under `LOCAL_DATA_DIR/documents`.
+ * A deployed function given no document store (only the api has one) refuses to use one, rather
+ * than keep documents in files that vanish with its sandbox.
+ */
 export function blobStoreFromEnv(env: NodeJS.ProcessEnv = process.env): BlobStore {
   if (env.BLOB_STORE === 's3') {
     if (!env.DOCUMENTS_BUCKET) throw new Error('DOCUMENTS_BUCKET must be set when BLOB_STORE=s3');
     return new S3BlobStore(env.DOCUMENTS_BUCKET);
   }
+  if (env.AWS_LAMBDA_FUNCTION_NAME) return noDocumentStore(env.AWS_LAMBDA_FUNCTION_NAME);
   return new FileBlobStore(join(env.LOCAL_DATA_DIR || '.local', 'documents'));
+}
+
+function noDocumentStore(functionName: string): BlobStore {
+  const refuse = async (): Promise<never> => {
+    throw new Error(`${functionName} has no document store (BLOB_STORE=s3 and DOCUMENTS_BUCKET unset)`);
+  };
+  return { put: refuse, get: refuse };
 }
