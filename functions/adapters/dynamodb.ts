@@ -35,7 +35,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from './dynamodb-sdk.ts';
-import { isTransactionConflict, licenceWrites } from './licences.ts';
+import { licenceWrites } from './licences.ts';
 import { readByKey } from './read-by-key.ts';
 import {
   ANCHOR_PENDING,
@@ -201,10 +201,7 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
     } catch (error) {
       // A lost race: the version moved on, or a concurrent transaction held one of the items (the
       // application under a concurrent action, a licence under a concurrent usage).
-      if (
-        error instanceof TransactionCanceledException &&
-        (isConditionalFailure(error) || isTransactionConflict(error))
-      ) {
+      if (error instanceof TransactionCanceledException && isLostRace(error)) {
         const current = await this.get(application.applicationId);
         throw new VersionConflictError(current?.application.version);
       }
@@ -448,6 +445,12 @@ export class DynamoApplicationRepository implements ApplicationRepository, Queue
   }
 }
 
-export function isConditionalFailure(error: TransactionCanceledException): boolean {
-  return (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
+/**
+ * A transaction cancelled by a lost race: a condition failed (the item moved on), or a concurrent
+ * transaction held one of its items at that moment (`TransactionConflict`).
+ */
+export function isLostRace(error: TransactionCanceledException): boolean {
+  return (error.CancellationReasons ?? []).some(
+    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+  );
 }

@@ -10,7 +10,7 @@ import {
   UsageRecordSchema,
 } from '../domain/licences/schemas.ts';
 import type { LicenceListQuery, LicenceRepository, Page } from '../domain/ports.ts';
-import { decodeCursor, documentClient, encodeCursor, isConditionalFailure } from './dynamodb.ts';
+import { decodeCursor, documentClient, encodeCursor, isLostRace } from './dynamodb.ts';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -19,9 +19,6 @@ import {
   TransactWriteCommand,
 } from './dynamodb-sdk.ts';
 import { readByKey } from './read-by-key.ts';
-
-export const isTransactionConflict = (error: TransactionCanceledException): boolean =>
-  (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
 
 import {
   ANCHOR_PENDING,
@@ -155,11 +152,7 @@ export class DynamoLicenceRepository implements LicenceRepository {
         }),
       );
     } catch (error) {
-      // A lost race shows as a failed condition, or (transactions on one item at once) as a conflict.
-      if (
-        error instanceof TransactionCanceledException &&
-        (isConditionalFailure(error) || isTransactionConflict(error))
-      ) {
+      if (error instanceof TransactionCanceledException && isLostRace(error)) {
         throw new VersionConflictError((await this.get(licence.licenceNumber))?.version);
       }
       throw error;

@@ -1,6 +1,6 @@
 import type { Counters, StatsStore, StoredContribution } from '../domain/applications/stats.ts';
 import { type AuditEvent, AuditEventSchema } from '../domain/schemas.ts';
-import { documentClient } from './dynamodb.ts';
+import { documentClient, isLostRace } from './dynamodb.ts';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -82,15 +82,7 @@ export class DynamoStatsStore implements StatsStore {
       await this.client.send(new TransactWriteCommand({ TransactItems: [put, ...aggregate] }));
       return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const reasons = error.CancellationReasons ?? [];
-        if (
-          reasons.some(
-            (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-          )
-        )
-          return false;
-      }
+      if (error instanceof TransactionCanceledException && isLostRace(error)) return false;
       throw error;
     }
   }
