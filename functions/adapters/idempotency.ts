@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError } from '../domain/errors.ts';
 import * as z from '../domain/zod.ts';
@@ -14,7 +15,7 @@ import type { HttpResult } from './http.ts';
 import { logger } from './observability.ts';
 import { IDEMPOTENCY_TTL_ATTRIBUTE, tableNamesFromEnv } from './table-definitions.ts';
 import { API_FUNCTION_TIMEOUT_SECONDS } from './timeouts.ts';
-import { afterClaim, type ClaimedRequest, ClaimLostError, type TransactItem } from './write-barrier.ts';
+import { afterClaim, type ClaimedRequest, ClaimLostError } from './write-barrier.ts';
 
 /**
  * `Idempotency-Key` on the Idempotency table: the key is scoped to caller, method and path; the
@@ -58,6 +59,9 @@ const StoredRecordSchema = z.deferred(() =>
   }),
 );
 type StoredRecord = z.infer<typeof StoredRecordSchema>;
+/** The record a refused condition returned (ALL_OLD). */
+const recordFound = (item: Record<string, AttributeValue>): StoredRecord =>
+  StoredRecordSchema.parse(unmarshall(item));
 
 /** Why the route's writes were stopped; never leaves this module (the record found answers). */
 class ClaimRefusedError extends Error {}
@@ -113,10 +117,16 @@ export async function idempotent(
       return claimed;
     },
     claimSettled: () => claimed?.then(settledClaim, settledClaim) ?? Promise.resolve(),
-    completion: (response) =>
-      claimStored
-        ? completionOfClaim(id, validation, claimId, response)
-        : completionIfFree(id, validation, response),
+    completion: (response) => ({
+      Put: {
+        TableName: table,
+        Item: completedRecord(id, validation, response),
+        // Over this request's claim, or while the key is still free: of concurrent duplicates the
+        // first to commit stores its answer and the others' changes are cancelled.
+        ...(claimStored ? ourClaimCondition(claimId) : freeKeyCondition(Date.now())),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    }),
     completed: false,
   };
   let response: HttpResult;
@@ -189,7 +199,7 @@ async function claim(
     return null;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException && error.Item) {
-      const record = StoredRecordSchema.parse(unmarshall(error.Item));
+      const record = recordFound(error.Item);
       return record.status === IN_PROGRESS && record.claim_id === claimId ? null : record;
     }
     throw error;
@@ -214,7 +224,7 @@ function answerFrom(record: StoredRecord, validation: string): HttpResult {
 
 function answerFromLost(lost: ClaimLostError, validation: string): HttpResult {
   if (!lost.record) throw new IdempotencyInProgressError();
-  return answerFrom(StoredRecordSchema.parse(unmarshall(lost.record)), validation);
+  return answerFrom(recordFound(lost.record), validation);
 }
 
 /** At most the function's timeout; a claim without an expiry holds the key that long. */
@@ -250,49 +260,13 @@ async function complete(
     );
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException && error.Item) {
-      return answerFrom(StoredRecordSchema.parse(unmarshall(error.Item)), validation);
+      return answerFrom(recordFound(error.Item), validation);
     }
     logger.error('idempotency record not completed; the key is held until the claim lapses', {
       error: error instanceof Error ? error : String(error),
     });
   }
   return response;
-}
-
-/**
- * The completion as an item of the route's commit transaction, while the record is still this
- * request's claim (in progress, with its `claim_id`); else the whole change is cancelled and
- * the record found answers (ALL_OLD).
- */
-function completionOfClaim(
-  id: string,
-  validation: string,
-  claimId: string,
-  response: HttpResult,
-): TransactItem {
-  return {
-    Put: {
-      TableName: table,
-      Item: completedRecord(id, validation, response),
-      ...ourClaimCondition(claimId),
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
-}
-
-/**
- * The completion of a request that wrote no claim, while the key is still free: of concurrent
- * duplicates the first to commit stores its answer and the others' changes are cancelled.
- */
-function completionIfFree(id: string, validation: string, response: HttpResult): TransactItem {
-  return {
-    Put: {
-      TableName: table,
-      Item: completedRecord(id, validation, response),
-      ...freeKeyCondition(Date.now()),
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
 }
 
 function completedRecord(id: string, validation: string, response: HttpResult): Record<string, unknown> {
